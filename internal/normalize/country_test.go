@@ -1,0 +1,27 @@
+package normalize
+
+import "testing"
+
+func TestCountry(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // "" means not a country
+	}{
+		{"US", "US"}, {"us", "US"}, {"USA", "US"}, {"United States", "US"}, {"united states of america", "US"},
+		{"KP", "KP"}, {"PRK", "KP"}, {"North Korea", "KP"}, {"Korea, North", "KP"}, {"DPRK", "KP"},
+		{"Democratic People's Republic of Korea", "KP"}, {"Korea, Democratic People's Republic of", "KP"},
+		{"KR", "KR"}, {"South Korea", "KR"}, {"Republic of Korea", "KR"},
+		{"France", "FR"}, {"United Kingdom", "GB"}, {"UK", "GB"}, {"GB", "GB"}, {"Great Britain", "GB"},
+		{"Germany", "DE"}, {"DEU", "DE"}, {"China", "CN"}, {"Russia", "RU"}, {"Russian Federation", "RU"},
+		{"Viet Nam", "VN"}, {"Côte d'Ivoire", "CI"}, {"Myanmar", "MM"}, {"Burma", "MM"},
+		{"  ua ", "UA"}, {"Ukraine", "UA"},
+		{"XX", ""}, {"FX", ""}, {"BU", ""}, {"EU", ""}, {"Atlantis", ""}, {"", ""}, {"U", ""},
+		{"ZZZ", ""}, {"Korea", ""},
+	}
+	for _, tt := range tests {
+		got, ok := Country(tt.in)
+		if ok != (tt.want != "") || got != tt.want {
+			t.Errorf("Country(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
+		}
+	}
+}

@@ -1,0 +1,295 @@
+// Package store says what ringfence keeps and what it asks of its database:
+// subjects as they were given and their normalised identifiers, an index
+// from identifier values back to subjects, indicators with their
+// provenance, screening verdicts, alerts, cases with an append-only event
+// log, and an audit log.
+//
+// The Store interface is the contract; internal/store/sqlite and
+// internal/store/postgres implement it, internal/store/storetest proves
+// they behave alike, and internal/store/dial opens one by its DSN.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"iter"
+	"time"
+)
+
+// Errors every implementation returns, checked with errors.Is. The list is
+// append-only: callers map these to exit codes and HTTP statuses.
+var (
+	// ErrNotFound: the subject, verdict, alert or case does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the change contradicts what is stored (an alert already
+	// in another case, a closed case).
+	ErrConflict = errors.New("conflict")
+	// ErrInvalid: the argument is malformed (an empty id, an unknown TLP).
+	ErrInvalid = errors.New("invalid")
+	// ErrSchemaTooNew: the database was migrated by a newer ringfence.
+	ErrSchemaTooNew = errors.New("database schema is newer than this ringfence")
+)
+
+// Store is what ringfence asks of its database. Every method is safe for
+// concurrent use, and every write either happens whole or not at all.
+type Store interface {
+	// PutSubjects stores subjects in one transaction: a new id is inserted,
+	// a known id whose raw record or identifiers changed is replaced with
+	// its identifiers, and an unchanged one is left alone. When ids repeat
+	// in the slice the last one wins. ErrInvalid for an empty id or raw
+	// record that is not a JSON object.
+	PutSubjects(ctx context.Context, subjects []Subject) (PutResult, error)
+	// Subject returns one subject with its identifiers in the order they
+	// were given. ErrNotFound.
+	Subject(ctx context.Context, id string) (Subject, error)
+	// SubjectsByIdentifier returns the ids of the subjects having the
+	// identifier kind/value (a canonical value or a key), sorted, each once.
+	SubjectsByIdentifier(ctx context.Context, kind, value string) ([]string, error)
+	// IdentifierCounts returns how many distinct subjects have each of the
+	// values of one kind; values no subject has are absent. Link analysis
+	// weighs a shared value by its rarity.
+	IdentifierCounts(ctx context.Context, kind string, values []string) (map[string]int, error)
+
+	// ReplaceIndicators replaces, in one transaction, every indicator of
+	// source with indicators, so a feed re-imported is never seen half old
+	// and half new. It returns how many are stored. ErrInvalid for an
+	// empty source, kind or value, a TLP not in TLPs, a confidence outside
+	// 0–100, or an indicator whose Source is not source.
+	ReplaceIndicators(ctx context.Context, source string, indicators []Indicator) (int, error)
+	// Indicators yields the indicators matching q, ordered by source, kind
+	// and value, for building in-memory match indexes. Stop early by
+	// breaking; an error is yielded once and ends the sequence.
+	Indicators(ctx context.Context, q IndicatorQuery) iter.Seq2[Indicator, error]
+
+	// PutVerdicts stores the latest verdict of each subject, replacing the
+	// one before.
+	PutVerdicts(ctx context.Context, verdicts []Verdict) error
+	// Verdict returns the latest verdict of a subject. ErrNotFound.
+	Verdict(ctx context.Context, subjectID string) (Verdict, error)
+
+	// AddAlert stores a new alert and returns it with its ID and, when
+	// zero, its CreatedAt set.
+	AddAlert(ctx context.Context, a Alert) (Alert, error)
+	// Alert returns one alert. ErrNotFound.
+	Alert(ctx context.Context, id int64) (Alert, error)
+	// Alerts returns the alerts matching q in ID order.
+	Alerts(ctx context.Context, q AlertQuery) ([]Alert, error)
+
+	// OpenCase stores a new case, status open, and returns it with its ID.
+	OpenCase(ctx context.Context, c Case) (Case, error)
+	// Case returns a case and its events in order. ErrNotFound.
+	Case(ctx context.Context, id int64) (Case, []CaseEvent, error)
+	// Cases returns the cases matching q in ID order.
+	Cases(ctx context.Context, q CaseQuery) ([]Case, error)
+	// AppendCaseEvent appends an event to a case's log and applies it: a
+	// status event sets the case's status, an alert event links the alert
+	// to the case. Events are never changed or removed. ErrNotFound for an
+	// unknown case or alert; ErrConflict for an event on a closed case
+	// other than reopening it, or an alert already in another case;
+	// ErrInvalid for an unknown event kind or status.
+	AppendCaseEvent(ctx context.Context, ev CaseEvent) (CaseEvent, error)
+
+	// AppendAudit appends to the audit log and returns the event with its
+	// ID and, when zero, At set.
+	AppendAudit(ctx context.Context, ev AuditEvent) (AuditEvent, error)
+	// Audit returns the audit events matching q in ID order.
+	Audit(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
+
+	// Stats counts rows per table and identifiers per kind and lists the
+	// top most shared identifier values.
+	Stats(ctx context.Context, top int) (Stats, error)
+	// Check verifies the database's integrity and says what is wrong.
+	Check(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
+
+// Subject is a person or account as stored: the record as it was given and
+// the identifiers normalised from it.
+type Subject struct {
+	ID string
+	// Kind is the record's kind (applicant, employee, …), kept for
+	// filtering without parsing Raw.
+	Kind string
+	// Raw is the record exactly as read, a JSON object.
+	Raw json.RawMessage
+	// Identifiers are the normalised values and their keys; the index from
+	// (Kind, Value) to subjects is built from them.
+	Identifiers []Identifier
+	// UpdatedAt is when the record last changed in the store; set by the
+	// store.
+	UpdatedAt time.Time
+}
+
+// Identifier is one indexed value of a subject: a canonical value (Kind
+// "email") or a key derived from one (Kind "email_domain"), with the
+// record field it came from.
+type Identifier struct {
+	Kind  string
+	Value string
+	// Attribute is the record field, e.g. "emails[0]".
+	Attribute string
+	// Role qualifies the field: an address kind or a document type.
+	Role string
+}
+
+// PutResult counts what PutSubjects did.
+type PutResult struct {
+	New, Updated, Unchanged int
+}
+
+// Add sums two results.
+func (r PutResult) Add(o PutResult) PutResult {
+	return PutResult{New: r.New + o.New, Updated: r.Updated + o.Updated, Unchanged: r.Unchanged + o.Unchanged}
+}
+
+// TLPs are the Traffic Light Protocol 2.0 markings an indicator may carry;
+// the hub decides from them what may be shared with whom.
+var TLPs = []string{"clear", "green", "amber", "amber+strict", "red"}
+
+// Indicator is a value known to be bad, with where it came from and how
+// much to trust it.
+type Indicator struct {
+	// Kind is an identifier kind (email, phone, wallet, …) or key kind.
+	Kind string
+	// Value is canonical for its kind.
+	Value    string
+	Label    string
+	Severity string
+	// Confidence is 0–100.
+	Confidence int
+	// Source names the feed (ofac-sdn, starter-pack, a member, …);
+	// ReplaceIndicators replaces a source's indicators as a whole.
+	Source string
+	// SourceRef locates the indicator in its source: an SDN entry number,
+	// a STIX id, a URL.
+	SourceRef string
+	// TLP is one of TLPs; empty means clear.
+	TLP        string
+	FirstSeen  time.Time
+	LastSeen   time.Time
+	ValidUntil time.Time // zero: does not expire
+}
+
+// IndicatorQuery selects indicators; zero fields select all.
+type IndicatorQuery struct {
+	Source string
+	Kind   string
+	// ValidAt, when set, leaves out indicators that expired before it.
+	ValidAt time.Time
+}
+
+// Verdict is the outcome of screening a subject.
+type Verdict struct {
+	SubjectID string
+	Score     int
+	Level     string
+	// Hits is the evidence as screening wrote it, a JSON array.
+	Hits       json.RawMessage
+	ScreenedAt time.Time
+}
+
+// Alert is a verdict someone should look at.
+type Alert struct {
+	ID        int64
+	SubjectID string
+	Score     int
+	Level     string
+	Summary   string
+	// Evidence is a JSON value written by whoever raised the alert.
+	Evidence  json.RawMessage
+	CreatedAt time.Time
+	// CaseID is the case the alert was linked to, 0 if none.
+	CaseID int64
+}
+
+// AlertQuery selects alerts; zero fields select all.
+type AlertQuery struct {
+	SubjectID string
+	CaseID    int64
+	// Unassigned selects only alerts in no case.
+	Unassigned bool
+	AfterID    int64
+	Limit      int
+}
+
+// Case statuses. Append, never rename: they are stored.
+const (
+	CaseOpen   = "open"
+	CaseClosed = "closed"
+)
+
+// Case is an investigation of one or more alerts.
+type Case struct {
+	ID        int64
+	Title     string
+	Status    string
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// CaseQuery selects cases; zero fields select all.
+type CaseQuery struct {
+	Status  string
+	AfterID int64
+	Limit   int
+}
+
+// Case event kinds. Append, never rename: they are stored.
+const (
+	EventNote     = "note"     // a comment
+	EventStatus   = "status"   // Status is the new status
+	EventAlert    = "alert"    // AlertID is linked to the case
+	EventDecision = "decision" // Body is the decision, e.g. "reject applicant"
+)
+
+// CaseEvent is one entry in a case's log.
+type CaseEvent struct {
+	ID      int64
+	CaseID  int64
+	At      time.Time
+	Actor   string
+	Kind    string
+	Body    string
+	Status  string // for EventStatus
+	AlertID int64  // for EventAlert
+}
+
+// AuditEvent records who did what to which object, for accountability:
+// every read of a subject and every decision is logged.
+type AuditEvent struct {
+	ID     int64
+	At     time.Time
+	Actor  string
+	Action string
+	Object string
+	Detail string
+}
+
+// AuditQuery selects audit events; zero fields select all.
+type AuditQuery struct {
+	Actor   string
+	Object  string
+	Since   time.Time
+	AfterID int64
+	Limit   int
+}
+
+// Stats describes what a store holds.
+type Stats struct {
+	// Tables counts rows per table.
+	Tables map[string]int64
+	// Identifiers counts identifier rows per kind.
+	Identifiers map[string]int64
+	// Shared are the values held by the most subjects, most first.
+	Shared []SharedValue
+}
+
+// SharedValue is an identifier value and how many subjects hold it.
+type SharedValue struct {
+	Kind     string
+	Value    string
+	Subjects int
+}
