@@ -46,6 +46,21 @@ func Device(s string) (Value, error) {
 			return Value{}, invalid(KindDevice, s, "character %q is not used in device identifiers (letters, digits and - : . _ only)", r)
 		}
 	}
+	if c := b.String(); len(c) == 12 && isHexString(c) {
+		// Twelve hex digits are a MAC address however they were grouped;
+		// treating them as one keeps "001A2B3C4D5E" and "00:1a:2b:3c:4d:5e"
+		// one device.
+		hw, _ := net.ParseMAC(c[0:2] + ":" + c[2:4] + ":" + c[4:6] + ":" + c[6:8] + ":" + c[8:10] + ":" + c[10:12])
+		if isZero(hw) {
+			return Value{}, invalid(KindDevice, s, "all-zero MAC address identifies no device")
+		}
+		return Value{Kind: KindDevice, Canonical: "mac:" + hw.String(), Facts: map[string]string{"type": "mac"}}, nil
+	}
+	if strings.Trim(b.String(), "0") == "" && b.Len() > 0 {
+		// firmware and VMs report zeros when they have no serial: matching
+		// on it would join every such machine
+		return Value{}, invalid(KindDevice, s, "all-zero placeholder serial identifies no device")
+	}
 	if b.Len() < 4 {
 		return Value{}, invalid(KindDevice, s, "too short to identify a device (fewer than 4 letters or digits)")
 	}
@@ -55,6 +70,16 @@ func Device(s string) (Value, error) {
 func isZero(b []byte) bool {
 	for _, c := range b {
 		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func isHexString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F' || c >= 'a' && c <= 'f') {
 			return false
 		}
 	}

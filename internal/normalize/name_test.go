@@ -221,7 +221,7 @@ func FuzzName(f *testing.F) {
 			f.Add(s)
 		}
 	}
-	for _, s := range []string{"Mr Dr Kim", "İSTANBUL", "ΣΊΣΥΦΟΣ", "ﷺ", "ㄱㅏ", "a\u0903b", "O'", "'", "김-", "n-g"} {
+	for _, s := range []string{"Mr Dr Kim", "İSTANBUL", "ΣΊΣΥΦΟΣ", "ﷺ", "ㄱㅏ", "a\u0903b", "O'", "'", "김-", "n-g", "Ꭻ", "ꭻ"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

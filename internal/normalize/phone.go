@@ -36,7 +36,16 @@ var lineTypes = map[phonenumbers.PhoneNumberType]string{
 // non-geographic numbers such as +800) and "line_type" (mobile, fixed_line,
 // fixed_line_or_mobile, voip, toll_free, premium_rate, shared_cost,
 // personal_number, pager, uan, voicemail).
+//
+// Common spellings take a fast path (phone_fast.go) that memoises the
+// library's verdicts per number prefix; it gives the same results.
 func Phone(s, region string) (Value, error) {
+	return phone(s, region, true)
+}
+
+// phone is Phone, with the fast path for common inputs or without it; the
+// two give the same results, which the tests check.
+func phone(s, region string, fast bool) (Value, error) {
 	if err := checkInput(KindPhone, s); err != nil {
 		return Value{}, err
 	}
@@ -47,6 +56,11 @@ func Phone(s, region string) (Value, error) {
 	reg, err := phoneRegion(region)
 	if err != nil {
 		return Value{}, invalid(KindPhone, s, "%s", err)
+	}
+	if fast {
+		if v, err := phoneFast(s, t, reg); err != errNotFast {
+			return v, err
+		}
 	}
 	if reg == "" {
 		// Without a default region only an explicit international prefix

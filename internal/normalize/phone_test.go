@@ -2,6 +2,8 @@ package normalize
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -141,17 +143,42 @@ func FuzzPhone(f *testing.F) {
 	})
 }
 
+// BenchmarkPhone measures Phone on the fast path and, as "library", the
+// same inputs on the library path alone: the before and after of the fast
+// path.
 func BenchmarkPhone(b *testing.B) {
-	for _, c := range []struct{ in, region string }{
-		{"(212) 736-5000", "US"},
-		{"+44 20 7031 3000", ""},
-		{"+1 999 736 5000", ""}, // invalid: the error path
+	// Many distinct US numbers over a few thousand exchanges, as in a batch
+	// of customer records: mostly warm prefixes once the memo has seen them.
+	rng := rand.New(rand.NewPCG(7, 7))
+	many := make([]string, 1<<14)
+	for i := range many {
+		many[i] = fmt.Sprintf("(%d) %03d-%04d", 201+rng.IntN(4)*100+rng.IntN(10), 200+rng.IntN(40), rng.IntN(10000))
+	}
+	for _, c := range []struct {
+		name   string
+		inputs []string
+		region string
+	}{
+		{"US seen before", []string{"(212) 736-5000"}, "US"},
+		{"many distinct US numbers", many, "US"},
+		{"GB", []string{"+44 20 7031 3000"}, ""},
+		{"GB national", []string{"020 7031 3000"}, "GB"},
+		{"invalid US area code", []string{"+1 999 736 5000"}, ""},
+		{"slow path (extension)", []string{"+1 650 253 0000 ext. 1234"}, ""},
 	} {
-		b.Run(c.in, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				Phone(c.in, c.region)
+		for _, fast := range []bool{true, false} {
+			name := c.name
+			if !fast {
+				name += "/library"
 			}
-		})
+			b.Run(name, func(b *testing.B) {
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					phone(c.inputs[i%len(c.inputs)], c.region, fast)
+					i++
+				}
+			})
+		}
 	}
 }

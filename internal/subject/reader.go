@@ -12,8 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/cespare/xxhash/v2"
 )
 
 // LineError is a bad record: where it is and what is wrong with it. Readers
@@ -39,34 +37,18 @@ type Reader interface {
 	Next() (Record, error)
 }
 
-// ids remembers the ids seen so far to reject duplicates. It keeps 64-bit
-// hashes, not the ids, so a million-record file costs tens of megabytes at
-// most; a false duplicate would need a hash collision (about 1 in 10^7 for
-// ten million ids), and its message names the line of the first id so a
-// person can check.
-type ids map[uint64]int
-
-func (s ids) add(id string, line int) (first int, dup bool) {
-	h := xxhash.Sum64String(id)
-	if first, ok := s[h]; ok {
-		return first, true
-	}
-	s[h] = line
-	return 0, false
-}
-
 // JSONLReader reads JSON Lines: one record object per line.
 type JSONLReader struct {
 	file string
 	r    *bufio.Reader
 	line int
-	seen ids
+	seen *ids
 	buf  []byte
 }
 
 // NewJSONLReader reads records from r; file names r in messages.
 func NewJSONLReader(r io.Reader, file string) *JSONLReader {
-	return &JSONLReader{file: file, r: bufio.NewReaderSize(r, 64<<10), seen: ids{}}
+	return &JSONLReader{file: file, r: bufio.NewReaderSize(r, 64<<10), seen: &ids{}}
 }
 
 var errLineTooLong = fmt.Errorf("line longer than %d bytes", MaxLineBytes)
@@ -180,7 +162,7 @@ type CSVReader struct {
 	file   string
 	cr     *csv.Reader
 	header []string
-	seen   ids
+	seen   *ids
 }
 
 // NewCSVReader reads the header of r and returns a reader for its rows.
@@ -213,7 +195,7 @@ func NewCSVReader(r io.Reader, file string) (*CSVReader, error) {
 		return nil, &LineError{File: file, Line: 1, Field: "id", Reason: "the header has no id column"}
 	}
 	cr.FieldsPerRecord = len(header)
-	return &CSVReader{file: file, cr: cr, header: header, seen: ids{}}, nil
+	return &CSVReader{file: file, cr: cr, header: header, seen: &ids{}}, nil
 }
 
 // Next returns the next record.

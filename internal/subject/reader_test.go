@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -363,4 +364,20 @@ func FuzzDecodeFast(f *testing.F) {
 			t.Fatalf("fast and slow paths differ (-slow +fast):\n%s\nline: %s", diff, line)
 		}
 	})
+}
+
+func TestIDSetFindsEveryDuplicateAcrossGrowth(t *testing.T) {
+	s := &ids{}
+	const n = 200000
+	for i := 1; i <= n; i++ {
+		if _, dup := s.add("id-"+strconv.Itoa(i), i); dup {
+			t.Fatalf("id-%d reported as a duplicate on first sight", i)
+		}
+	}
+	for i := 1; i <= n; i += 997 {
+		first, dup := s.add("id-"+strconv.Itoa(i), n+i)
+		if !dup || first != i {
+			t.Fatalf("id-%d again: got first=%d dup=%v, want first=%d", i, first, dup, i)
+		}
+	}
 }

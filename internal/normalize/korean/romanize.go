@@ -5,8 +5,10 @@
 // Revised Romanization of Korean (RR, Ministry of Culture and Tourism of the
 // Republic of Korea, 2000: Kim Jeong-eun), McCune–Reischauer (MR, 1939:
 // Kim Chŏng-ŭn, typed Kim Cho'ng-u'n), the DPRK's own 1992 "Romanization of
-// Korean" (Kim Jong Un, with kh/th/ph for aspirates), and whatever a passport
-// office or the person chose (Gim, Rhee, Park, Choi, Hyun, Young). Romanize
+// Korean" (Sahoe Kwahagwŏn; updated 2002 and 2012: an adaptation of MR with
+// j for ㅈ, kh th ph for the aspirates, oi for ㅚ, and the given name's
+// syllables written apart, Kim Jong Un), and whatever a passport office or
+// the person chose (Gim, Rhee, Park, Choi, Hyun, Young). Romanize
 // writes Hangul in RR; Key reads any of these spellings back into a coarse
 // phonetic form in which the spellings of one Hangul name agree and most
 // different names still differ.

@@ -77,7 +77,13 @@ func Redact(dsn string) string {
 		return dsn
 	}
 	scheme, rest, _ := strings.Cut(dsn, "://")
-	at := strings.LastIndex(rest, "@")
+	// The userinfo ends at the last @ before the path; a password may
+	// itself hold @ or /, but a host holds neither.
+	auth := rest
+	if i := strings.IndexAny(rest, "?"); i >= 0 {
+		auth = rest[:i]
+	}
+	at := strings.LastIndex(auth, "@")
 	if at < 0 {
 		return dsn
 	}

@@ -118,3 +118,21 @@ func TestBadDSN(t *testing.T) {
 		t.Errorf("error %q shows the password", err)
 	}
 }
+
+func BenchmarkPutSubjects(b *testing.B) {
+	s, err := postgres.Open(b.Context(), pgtest.DSN(b), postgres.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchPut(b, s)
+}
+
+func BenchmarkSubjectsByIdentifier(b *testing.B) {
+	s, err := postgres.Open(b.Context(), pgtest.DSN(b), postgres.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchLookup(b, s, 100000)
+}

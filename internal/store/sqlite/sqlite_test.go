@@ -82,3 +82,21 @@ func TestAppendOnly(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkPutSubjects(b *testing.B) {
+	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchPut(b, s)
+}
+
+func BenchmarkSubjectsByIdentifier(b *testing.B) {
+	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchLookup(b, s, 100000)
+}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ringfence/ringfence/internal/store"
@@ -37,6 +38,13 @@ type DB struct {
 	Now func() time.Time
 	// Close closes what the adapter opened.
 	CloseFunc func() error
+
+	// lookup is SubjectsByIdentifier prepared once: the lookup is the
+	// hottest read (link analysis asks it per identifier), and preparing
+	// it per call costs more than running it.
+	lookupOnce sync.Once
+	lookup     *sql.Stmt
+	lookupErr  error
 }
 
 // Q rewrites a query written with ? for the dialect.
@@ -80,6 +88,9 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	if db.lookup != nil {
+		db.lookup.Close()
+	}
 	if db.CloseFunc != nil {
 		return db.CloseFunc()
 	}
@@ -262,7 +273,14 @@ func (db *DB) Subject(ctx context.Context, id string) (store.Subject, error) {
 
 // SubjectsByIdentifier implements store.Store.
 func (db *DB) SubjectsByIdentifier(ctx context.Context, kind, value string) ([]string, error) {
-	rows, err := db.R.QueryContext(ctx, db.Q(`SELECT DISTINCT subject_id FROM subject_identifiers WHERE kind = ? AND value = ? ORDER BY subject_id`), kind, value)
+	db.lookupOnce.Do(func() {
+		db.lookup, db.lookupErr = db.R.PrepareContext(context.WithoutCancel(ctx),
+			db.Q(`SELECT DISTINCT subject_id FROM subject_identifiers WHERE kind = ? AND value = ? ORDER BY subject_id`))
+	})
+	if db.lookupErr != nil {
+		return nil, fmt.Errorf("look up %s %q: %w", kind, value, db.lookupErr)
+	}
+	rows, err := db.lookup.QueryContext(ctx, kind, value)
 	if err != nil {
 		return nil, fmt.Errorf("look up %s %q: %w", kind, value, err)
 	}
