@@ -2,6 +2,7 @@ package subject
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/ringfence/ringfence/internal/normalize"
@@ -95,25 +96,21 @@ func Identifiers(rec *Record, o normalize.Options) ([]Identifier, []Problem) {
 		v, err := normalize.IDDocument(raw)
 		add(fmt.Sprintf("id_documents[%d]", i), d.Type, raw, v, err)
 	}
-	for i, s := range rec.BankAccounts {
-		v, err := normalize.BankAccount(s)
-		add(fmt.Sprintf("bank_accounts[%d]", i), "", s, v, err)
-	}
-	for i, s := range rec.Wallets {
-		v, err := normalize.Wallet(s)
-		add(fmt.Sprintf("wallets[%d]", i), "", s, v, err)
-	}
-	for i, s := range rec.IPs {
-		v, err := normalize.IP(s)
-		add(fmt.Sprintf("ips[%d]", i), "", s, v, err)
-	}
-	for i, s := range rec.Devices {
-		v, err := normalize.Device(s)
-		add(fmt.Sprintf("devices[%d]", i), "", s, v, err)
-	}
-	for i, s := range rec.URLs {
-		v, err := normalize.URL(s)
-		add(fmt.Sprintf("urls[%d]", i), "", s, v, err)
+	for _, l := range []struct {
+		field string
+		vals  []string
+		norm  func(string) (normalize.Value, error)
+	}{
+		{"bank_accounts", rec.BankAccounts, normalize.BankAccount},
+		{"wallets", rec.Wallets, normalize.Wallet},
+		{"ips", rec.IPs, normalize.IP},
+		{"devices", rec.Devices, normalize.Device},
+		{"urls", rec.URLs, normalize.URL},
+	} {
+		for i, s := range l.vals {
+			v, err := l.norm(s)
+			add(l.field+"["+strconv.Itoa(i)+"]", "", s, v, err)
+		}
 	}
 	return ids, problems
 }
