@@ -351,6 +351,12 @@ func FuzzDecodeFast(f *testing.F) {
 	f.Add([]byte(`{"id":"a","addresses":[{"kind":"home","line1":"1"}],"id_documents":[{"type":"ssn","number":"1"}]}`))
 	f.Add([]byte(`{"ID":"a"}`))
 	f.Add([]byte(`{"id":"a","id":"b","name":null}`))
+	f.Add([]byte(`{"id":"a1","kind":"applicant","name":"Jane Ro\u00e9","aliases":["J. Roe"],"birth_date":"1990-04-01",` +
+		`"nationality":"us","emails":"jane@example.com","phones":["+1 212 736 5000"],` +
+		`"addresses":[{"kind":"shipping","line1":"1 Main St","city":"Austin","region":"TX","postal_code":"78701","country":"US"},"2 Oak Ave, Dallas, TX 75201, US"],` +
+		`"id_documents":[{"type":"SSN","number":"078-05-1121","country":"US"},"passport:KP:745310001"],` +
+		`"bank_accounts":["GB82WEST12345698765432"],"wallets":[],"ips":null,"resume_text":"Go \"dev\"\n\ud83d\ude00",` +
+		`"ats_stage":"screen","scores":{"a":[1,2.5e3,true,null,"x]}"]},"n":-0.5}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		fast, ok := decodeFast(line)
 		if !ok {
