@@ -47,8 +47,13 @@ var countryTable = sync.OnceValue(func() countries {
 		"the netherlands": "NL", "holland": "NL", "moldova": "MD", "bolivia": "BO", "venezuela": "VE",
 		"tanzania": "TZ", "congo democratic republic of the": "CD", "democratic republic of the congo": "CD",
 		"republic of the congo": "CG", "cape verde": "CV", "eswatini": "SZ", "swaziland": "SZ",
+		"united republic of tanzania": "TZ", "united kingdom of great britain and northern ireland": "GB",
+		"state of palestine": "PS", "palestine": "PS", "palestinian territories": "PS", "palestinian": "PS",
+		"occupied palestinian territory": "PS", "syrian arab republic syria": "SY", "lao pdr": "LA",
+		"republic of moldova": "MD", "bolivia plurinational state of": "BO", "venezuela bolivarian republic of": "VE",
+		"micronesia federated states of": "FM", "kyrgyz republic": "KG", "slovak republic": "SK",
 	} {
-		m[name] = code
+		m[foldCountry(name)] = code
 	}
 	// Exceptionally reserved codes are not countries of their own; "UK" is
 	// still understood, as a name, and means GB.
@@ -64,8 +69,25 @@ type countries struct {
 }
 
 // foldCountry lower-cases a country name and keeps only letters and single
-// spaces, so "Korea, North" and "korea north" meet.
+// spaces, so "Korea, North" and "korea north" meet; "and", "&" and a
+// leading "the" are dropped, so CLDR's "Bosnia & Herzegovina" meets the
+// UN's "Bosnia and Herzegovina" and "The Gambia" meets "Gambia".
 func foldCountry(s string) string {
+	words := strings.Fields(foldCountryLetters(s))
+	out := words[:0]
+	for i, w := range words {
+		if w == "and" || (i == 0 && w == "the" && len(words) > 1) {
+			continue
+		}
+		if w == "st" {
+			w = "saint" // CLDR writes "St. Kitts & Nevis", lists "Saint Kitts and Nevis"
+		}
+		out = append(out, w)
+	}
+	return strings.Join(out, " ")
+}
+
+func foldCountryLetters(s string) string {
 	s = strings.ToLower(foldDiacritics(s))
 	var b strings.Builder
 	space := false

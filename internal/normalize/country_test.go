@@ -15,6 +15,10 @@ func TestCountry(t *testing.T) {
 		{"Germany", "DE"}, {"DEU", "DE"}, {"China", "CN"}, {"Russia", "RU"}, {"Russian Federation", "RU"},
 		{"Viet Nam", "VN"}, {"Côte d'Ivoire", "CI"}, {"Myanmar", "MM"}, {"Burma", "MM"},
 		{"  ua ", "UA"}, {"Ukraine", "UA"},
+		{"Bosnia and Herzegovina", "BA"}, {"Trinidad and Tobago", "TT"}, {"Saint Kitts and Nevis", "KN"},
+		{"Antigua and Barbuda", "AG"}, {"The Gambia", "GM"}, {"United Republic of Tanzania", "TZ"},
+		{"United Kingdom of Great Britain and Northern Ireland", "GB"}, {"State of Palestine", "PS"},
+		{"The Netherlands", "NL"}, {"Netherlands", "NL"}, {"the", ""},
 		{"XX", ""}, {"FX", ""}, {"BU", ""}, {"EU", ""}, {"Atlantis", ""}, {"", ""}, {"U", ""},
 		{"ZZZ", ""}, {"Korea", ""},
 	}

@@ -11,11 +11,13 @@ import (
 	"github.com/ringfence/ringfence/internal/normalize/korean"
 )
 
-// Limits on a personal name. Real names, even with every alias part, are far
-// shorter; the limits bound the work per record and keep junk out of keys.
+// Limits on a name. Personal names are far shorter, but sanctions lists
+// name ministries and front companies in up to twenty words ("MINISTRY OF
+// LAND AND MARITIME TRANSPORTATION OF THE DEMOCRATIC PEOPLE'S REPUBLIC OF
+// KOREA"); the limits bound the work per value and keep junk out of keys.
 const (
-	maxNameBytes = 256
-	maxNameWords = 12
+	maxNameBytes = 400
+	maxNameWords = 32
 )
 
 // Name canonicalises a personal name.
@@ -39,8 +41,8 @@ const (
 // Facts: script, the script of the letters as written (latin, hangul, han,
 // cyrillic, arabic, …, or mixed).
 //
-// Name rejects empty input, input without letters, more than 12 words and
-// more than 256 bytes (before or after romanisation).
+// Name rejects empty input, input without letters, more than 32 words and
+// more than 400 bytes (before or after romanisation).
 func Name(s string) (Value, error) {
 	if err := checkInput(KindName, s); err != nil {
 		return Value{}, err

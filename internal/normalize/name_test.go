@@ -193,10 +193,10 @@ func TestNameRejects(t *testing.T) {
 		{"only punctuation", "-- , ''", "empty"},
 		{"digits only", "12345", "no letters"},
 		{"a title and digits", "Mr 123", "no letters"},
-		{"thirteen words", "a b c d e f g h i j k l m", "more than 12 words"},
-		{"over 256 bytes", strings.Repeat("kim ", 65), "longer than 256 bytes"},
+		{"thirty-three words", strings.Repeat("a ", 32) + "b", "more than 32 words"},
+		{"over 400 bytes", strings.Repeat("kim", 134), "longer than 400 bytes"},
 		{"not UTF-8", "kim\xff", "not valid UTF-8"},
-		{"Hangul that romanises past 256 bytes", strings.Repeat("뛣", 80), "longer than 256 bytes once romanised"},
+		{"Hangul that romanises past 400 bytes", strings.Repeat("뛣", 80), "longer than 400 bytes once romanised"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
