@@ -65,9 +65,10 @@ Flags:
 Example:
   $ ringfence db status --db postgres://ringfence@db.internal/ringfence
   database: ringfence@db.internal/ringfence (postgres)
-  schema version: 2 (this ringfence knows up to 2)
+  schema version: 3 (this ringfence knows up to 3)
     1  0001_subjects_indicators  applied 2026-11-20T10:01:02Z
     2  0002_cases_audit          applied 2026-11-20T10:01:02Z
+    3  0003_sync_state           applied 2026-11-20T10:01:02Z
 `,
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {

@@ -40,7 +40,7 @@ number) are warnings: the record is stored without them.
 Flags:
   --db DSN       database: a file path for SQLite or postgres://…
                  (default $RINGFENCE_DB or ringfence.db)
-  --chunk N      records per transaction (default 1000)
+  --chunk N      records per transaction (default 2000)
   --strict       stop at the first bad record
   --region CC    country for phone numbers without a country code
                  (default: the country of the record's first address)
@@ -54,7 +54,7 @@ Example:
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 		dbFlag := fs.String("db", "", "database")
-		chunk := fs.Int("chunk", 1000, "records per transaction")
+		chunk := fs.Int("chunk", 2000, "records per transaction")
 		strict := fs.Bool("strict", false, "stop at the first bad record")
 		region := fs.String("region", "", "default country for phone numbers")
 		files, err := parseFlags(fs, c, e, args)

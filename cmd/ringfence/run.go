@@ -46,6 +46,7 @@ func commands() []command {
 		checkCommand(),
 		genCommand(),
 		importCommand(),
+		intelCommand(),
 		dbCommand(),
 		versionCommand(),
 	}

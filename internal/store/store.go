@@ -45,10 +45,12 @@ type Store interface {
 	Subject(ctx context.Context, id string) (Subject, error)
 	// SubjectsByIdentifier returns the ids of the subjects having the
 	// identifier kind/value (a canonical value or a key), sorted, each once.
+	// ErrInvalid for a kind that is not indexed (see Indexed).
 	SubjectsByIdentifier(ctx context.Context, kind, value string) ([]string, error)
 	// IdentifierCounts returns how many distinct subjects have each of the
 	// values of one kind; values no subject has are absent. Link analysis
-	// weighs a shared value by its rarity.
+	// weighs a shared value by its rarity. ErrInvalid for a kind that is
+	// not indexed (see Indexed).
 	IdentifierCounts(ctx context.Context, kind string, values []string) (map[string]int, error)
 
 	// ReplaceIndicators replaces, in one transaction, every indicator of
@@ -103,6 +105,14 @@ type Store interface {
 	Check(ctx context.Context) error
 	// Close releases the database.
 	Close() error
+
+	// SyncState returns what the last successful download of url left:
+	// its validators and digest, for a conditional request next time.
+	// ErrNotFound when url was never fetched.
+	SyncState(ctx context.Context, url string) (SyncState, error)
+	// PutSyncState records a successful download of st.URL, replacing the
+	// state before. ErrInvalid for an empty or non-UTF-8 URL.
+	PutSyncState(ctx context.Context, st SyncState) error
 }
 
 // Subject is a person or account as stored: the record as it was given and
@@ -114,8 +124,9 @@ type Subject struct {
 	Kind string
 	// Raw is the record exactly as read, a JSON object.
 	Raw json.RawMessage
-	// Identifiers are the normalised values and their keys; the index from
-	// (Kind, Value) to subjects is built from them.
+	// Identifiers are the normalised values and their keys, kept in their
+	// order; the index from (Kind, Value) to subjects is built from those
+	// of the kinds Indexed names.
 	Identifiers []Identifier
 	// UpdatedAt is when the record last changed in the store; set by the
 	// store.
@@ -281,7 +292,8 @@ type AuditQuery struct {
 type Stats struct {
 	// Tables counts rows per table.
 	Tables map[string]int64
-	// Identifiers counts identifier rows per kind.
+	// Identifiers counts index entries, distinct (value, subject), per
+	// kind.
 	Identifiers map[string]int64
 	// Shared are the values held by the most subjects, most first.
 	Shared []SharedValue
@@ -292,4 +304,16 @@ type SharedValue struct {
 	Kind     string
 	Value    string
 	Subjects int
+}
+
+// SyncState is what ringfence remembers of a list it downloads, so the next
+// download can ask "changed since?" (RFC 9110 §13.1: If-None-Match with
+// the ETag, If-Modified-Since with Last-Modified) and skip an import when
+// the body is the same.
+type SyncState struct {
+	URL          string
+	ETag         string
+	LastModified string // as the server wrote it, an HTTP date
+	SHA256       string // hex digest of the body as downloaded
+	FetchedAt    time.Time
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -161,4 +163,157 @@ func ValidText(fields ...string) bool {
 		}
 	}
 	return true
+}
+
+// Indexed reports whether identifiers of kind go into the index from
+// values to subjects, which SubjectsByIdentifier and IdentifierCounts read.
+// Every identifier is stored with its subject (Subject returns them all);
+// this decides only which are indexed, in one place for both databases.
+//
+// The index serves "who else has this value": link analysis and screening
+// against stored subjects. Indexed are the canonical values of every kind
+// and the keys that link people: name_key (romanisation- and order-
+// insensitive names), address_key, and the profile handles (github,
+// linkedin, telegram), as is any kind not listed below, so that a new key
+// is findable until someone decides it is not worth its cost. Not indexed:
+//
+//   - name_tokens: the sorted words of the name, the same value as name_key
+//     for every name that is not Korean, and a coarser match than name_key
+//     (which is already order-insensitive) for those that are;
+//   - email_domain and registrable_domain: shared by hundreds of thousands
+//     of subjects (gmail.com, linkedin.com), so they link nobody, and
+//     screening matches domain indicators against the record in memory;
+//   - email_as_written: the address before canonicalisation, which finds
+//     nobody the canonical e-mail does not.
+//
+// Leaving them out shrinks the index, the largest structure and the cost
+// of an import, by a fifth.
+func Indexed(kind string) bool {
+	switch kind {
+	case "name_tokens", "email_domain", "registrable_domain", "email_as_written":
+		return false
+	}
+	return true
+}
+
+// EncodeIdentifiers is how adapters store a subject's identifiers beside
+// its raw record: a JSON array of [kind, value, attribute] or [kind, value,
+// attribute, role] arrays, in their order, compact because every import
+// writes one per record. Keeping them in the subject's row, not only in the
+// index, lets the index hold just (kind, value, subject) and leave out what
+// it does not need to find subjects.
+func EncodeIdentifiers(ids []Identifier) []byte {
+	b := make([]byte, 0, 64*len(ids)+2)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = appendJSONString(b, id.Kind)
+		b = append(b, ',')
+		b = appendJSONString(b, id.Value)
+		b = append(b, ',')
+		b = appendJSONString(b, id.Attribute)
+		if id.Role != "" {
+			b = append(b, ',')
+			b = appendJSONString(b, id.Role)
+		}
+		b = append(b, ']')
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s as a JSON string: the common case, printable
+// ASCII without quotes or backslashes, as it is; anything else through
+// encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, err := json.Marshal(s)
+			if err != nil {
+				panic(err) // a string always marshals
+			}
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// DecodeIdentifiers is the inverse of EncodeIdentifiers; nil for none.
+func DecodeIdentifiers(b []byte) ([]Identifier, error) {
+	var in [][]string
+	if err := json.Unmarshal(b, &in); err != nil {
+		return nil, fmt.Errorf("stored identifiers: %w", err)
+	}
+	if len(in) == 0 {
+		return nil, nil
+	}
+	ids := make([]Identifier, len(in))
+	for i, f := range in {
+		if len(f) < 3 || len(f) > 4 {
+			return nil, fmt.Errorf("stored identifiers: entry %d has %d fields, want 3 or 4", i, len(f))
+		}
+		ids[i] = Identifier{Kind: f[0], Value: f[1], Attribute: f[2]}
+		if len(f) == 4 {
+			ids[i].Role = f[3]
+		}
+	}
+	return ids, nil
+}
+
+// IndexKey is one entry of the identifier index: a value and the subject,
+// by the adapter's integer key, that has it.
+type IndexKey struct {
+	Kind, Value string
+	Subject     int64
+}
+
+// IndexKeys appends the index entries of a subject's identifiers: those of
+// indexed kinds, each (kind, value) once however many fields hold it.
+func IndexKeys(dst []IndexKey, subject int64, ids []Identifier) []IndexKey {
+	start := len(dst)
+	// A record has a dozen identifiers: scanning what is kept is cheaper
+	// than a map, until a record has many.
+	var seen map[[2]string]bool
+	if len(ids) > 64 {
+		seen = make(map[[2]string]bool, len(ids))
+	}
+	for _, id := range ids {
+		if !Indexed(id.Kind) {
+			continue
+		}
+		dup := false
+		if seen != nil {
+			k := [2]string{id.Kind, id.Value}
+			dup, seen[k] = seen[k], true
+		} else {
+			for _, k := range dst[start:] {
+				if k.Kind == id.Kind && k.Value == id.Value {
+					dup = true
+					break
+				}
+			}
+		}
+		if !dup {
+			dst = append(dst, IndexKey{Kind: id.Kind, Value: id.Value, Subject: subject})
+		}
+	}
+	return dst
+}
+
+// SortIndexKeys sorts entries in index order, so that a chunk's inserts
+// walk the index once from start to end instead of jumping about it.
+func SortIndexKeys(keys []IndexKey) {
+	slices.SortFunc(keys, func(a, b IndexKey) int {
+		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Value, b.Value); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Subject, b.Subject)
+	})
 }

@@ -1,13 +1,15 @@
 // Package postgres stores ringfence's data in PostgreSQL, for several
 // ringfence processes serving one organisation or a consortium hub. Bulk
-// writes go through COPY into a per-connection staging table and are merged
-// with one INSERT … ON CONFLICT, in one transaction per call.
+// writes go through COPY, into a per-connection staging table merged with
+// one INSERT … ON CONFLICT where rows may exist, in one transaction per
+// call.
 package postgres
 
 import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
@@ -134,12 +137,13 @@ func Status(ctx context.Context, dsn string) (migrate.Status, error) {
 	return migrate.ReadStatus(ctx, db, Migrations())
 }
 
-// Check looks for identifiers whose subject is missing; PostgreSQL checks
-// its own pages, so this checks what ringfence relies on.
+// Check looks for index entries whose subject is missing (the table has
+// no foreign key, see migration 0001); PostgreSQL checks its own pages, so
+// this checks what ringfence relies on.
 func (s *Store) Check(ctx context.Context) error {
 	var n int64
 	err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM subject_identifiers i
-		WHERE NOT EXISTS (SELECT 1 FROM subjects s WHERE s.id = i.subject_id)`).Scan(&n)
+		WHERE NOT EXISTS (SELECT 1 FROM subjects s WHERE s.pk = i.subject_pk)`).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
@@ -149,21 +153,20 @@ func (s *Store) Check(ctx context.Context) error {
 	return nil
 }
 
-// stageSQL creates the per-connection staging tables COPY fills. They are
+// stageSQL creates the per-connection staging table COPY fills. It is
 // temporary and emptied at commit, so an aborted import leaves nothing.
 const stageSQL = `
 CREATE TEMP TABLE IF NOT EXISTS stage_subjects (
-	id TEXT COLLATE "C", kind TEXT, raw BYTEA, fingerprint BIGINT
-) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS stage_identifiers (
-	kind TEXT COLLATE "C", value TEXT COLLATE "C", subject_id TEXT COLLATE "C",
-	attribute TEXT COLLATE "C", role TEXT, position INTEGER
+	id TEXT COLLATE "C", kind TEXT, fingerprint BIGINT, identifiers BYTEA, raw BYTEA
 ) ON COMMIT DELETE ROWS`
 
-// PutSubjects implements store.Store: COPY into staging, then one upsert
-// that inserts new subjects and replaces changed ones, locking subject rows
-// in id order so that concurrent importers cannot deadlock, then the
-// identifiers of the subjects that changed.
+// PutSubjects implements store.Store. A chunk of new subjects only is
+// copied straight into its tables (insertNew). Otherwise: COPY the
+// subjects into staging, then one upsert that inserts new subjects and replaces changed ones, locking
+// subject rows in id order so that concurrent importers cannot deadlock,
+// then COPY the index entries of the subjects that changed straight into
+// the index, sorted. No other transaction writes those entries: they
+// belong to subjects whose rows this one holds locked.
 func (s *Store) PutSubjects(ctx context.Context, subjects []store.Subject) (store.PutResult, error) {
 	p, err := store.Prepare(subjects)
 	if err != nil {
@@ -178,62 +181,55 @@ func (s *Store) PutSubjects(ctx context.Context, subjects []store.Subject) (stor
 		now = s.DB.Now()
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		res = store.PutResult{New: len(p.Subjects)}
+		return s.insertNew(ctx, tx, p, now)
+	})
+	var pgErr *pgconn.PgError
+	if err == nil {
+		return res, nil
+	}
+	if !errors.Is(err, errNotAllNew) && !(errors.As(err, &pgErr) && pgErr.Code == uniqueViolation) {
+		return store.PutResult{}, fmt.Errorf("put subjects: %w", err)
+	}
+	// Some ids are stored, or another importer stored one since we looked:
+	// merge.
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		res = store.PutResult{}
 		if _, err := tx.Exec(ctx, stageSQL); err != nil {
-			return fmt.Errorf("staging tables: %w", err)
+			return fmt.Errorf("staging table: %w", err)
 		}
-		nids := 0
-		for _, sub := range p.Subjects {
-			nids += len(sub.Identifiers)
-		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_subjects"}, []string{"id", "kind", "raw", "fingerprint"},
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_subjects"}, []string{"id", "kind", "fingerprint", "identifiers", "raw"},
 			pgx.CopyFromSlice(len(p.Subjects), func(i int) ([]any, error) {
 				sub := &p.Subjects[i]
-				return []any{sub.ID, sub.Kind, []byte(sub.Raw), p.Fingerprints[i]}, nil
+				return []any{sub.ID, sub.Kind, p.Fingerprints[i], store.EncodeIdentifiers(sub.Identifiers), []byte(sub.Raw)}, nil
 			}))
 		if err != nil {
 			return fmt.Errorf("copy subjects: %w", err)
 		}
-		si, pos := 0, 0
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{"stage_identifiers"},
-			[]string{"kind", "value", "subject_id", "attribute", "role", "position"},
-			pgx.CopyFromFunc(func() ([]any, error) {
-				for si < len(p.Subjects) && pos >= len(p.Subjects[si].Identifiers) {
-					si, pos = si+1, 0
-				}
-				if si == len(p.Subjects) {
-					return nil, nil
-				}
-				sub := &p.Subjects[si]
-				id := sub.Identifiers[pos]
-				pos++
-				return []any{id.Kind, id.Value, sub.ID, id.Attribute, id.Role, int32(pos - 1)}, nil
-			}))
-		if err != nil {
-			return fmt.Errorf("copy identifiers: %w", err)
-		}
-		rows, err := tx.Query(ctx, `INSERT INTO subjects AS s (id, kind, raw, fingerprint, updated_at)
-			SELECT id, kind, raw, fingerprint, $1 FROM stage_subjects ORDER BY id
-			ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, raw = excluded.raw,
-				fingerprint = excluded.fingerprint, updated_at = excluded.updated_at
+		rows, err := tx.Query(ctx, `INSERT INTO subjects AS s (id, kind, fingerprint, updated_at, identifiers, raw)
+			SELECT id, kind, fingerprint, $1, identifiers, raw FROM stage_subjects ORDER BY id
+			ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, fingerprint = excluded.fingerprint,
+				updated_at = excluded.updated_at, identifiers = excluded.identifiers, raw = excluded.raw
 			WHERE s.fingerprint <> excluded.fingerprint
-			RETURNING id, xmax = 0`, store.Micros(now))
+			RETURNING id, pk, xmax = 0`, store.Micros(now))
 		if err != nil {
 			return fmt.Errorf("merge subjects: %w", err)
 		}
-		var changed, updated []string
+		changed := make(map[string]int64)
+		var updated []int64
 		for rows.Next() {
 			var id string
+			var pk int64
 			var inserted bool
-			if err := rows.Scan(&id, &inserted); err != nil {
+			if err := rows.Scan(&id, &pk, &inserted); err != nil {
 				rows.Close()
 				return fmt.Errorf("merge subjects: %w", err)
 			}
-			changed = append(changed, id)
+			changed[id] = pk
 			if inserted {
 				res.New++
 			} else {
-				updated = append(updated, id)
+				updated = append(updated, pk)
 			}
 		}
 		rows.Close()
@@ -243,29 +239,84 @@ func (s *Store) PutSubjects(ctx context.Context, subjects []store.Subject) (stor
 		res.Updated = len(updated)
 		res.Unchanged = len(p.Subjects) - len(changed)
 		if len(updated) > 0 {
-			if _, err := tx.Exec(ctx, `DELETE FROM subject_identifiers WHERE subject_id = ANY($1)`, updated); err != nil {
+			if _, err := tx.Exec(ctx, `DELETE FROM subject_identifiers WHERE subject_pk = ANY($1)`, updated); err != nil {
 				return fmt.Errorf("replace identifiers: %w", err)
 			}
 		}
-		if nids == 0 || len(changed) == 0 {
-			return nil
+		var keys []store.IndexKey
+		for _, sub := range p.Subjects {
+			if pk, ok := changed[sub.ID]; ok {
+				keys = store.IndexKeys(keys, pk, sub.Identifiers)
+			}
 		}
-		const insert = `INSERT INTO subject_identifiers (kind, value, subject_id, attribute, role, position)
-			SELECT kind, value, subject_id, attribute, role, position FROM stage_identifiers`
-		if len(changed) == len(p.Subjects) {
-			_, err = tx.Exec(ctx, insert)
-		} else {
-			_, err = tx.Exec(ctx, insert+` WHERE subject_id = ANY($1)`, changed)
-		}
-		if err != nil {
-			return fmt.Errorf("insert identifiers: %w", err)
-		}
-		return nil
+		return copyIndexKeys(ctx, tx, keys)
 	})
 	if err != nil {
 		return store.PutResult{}, fmt.Errorf("put subjects: %w", err)
 	}
 	return res, nil
+}
+
+// uniqueViolation is PostgreSQL's SQLSTATE for a duplicate key.
+const uniqueViolation = "23505"
+
+// errNotAllNew says a chunk holds stored ids and must be merged.
+var errNotAllNew = errors.New("some subjects are stored")
+
+// insertNew is PutSubjects for a chunk of new ids only, the common case of
+// an import: it numbers the subjects from the sequence and copies them
+// straight into subjects, with no staging and no merge. It returns
+// errNotAllNew when an id is stored, and a unique violation when another
+// transaction stores one between the look and the copy; either way the
+// caller merges instead.
+func (s *Store) insertNew(ctx context.Context, tx pgx.Tx, p store.Prepared, now time.Time) error {
+	ids := make([]string, len(p.Subjects))
+	for i := range p.Subjects {
+		ids[i] = p.Subjects[i].ID
+	}
+	var stored bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM subjects WHERE id = ANY($1))`, ids).Scan(&stored); err != nil {
+		return fmt.Errorf("read subjects: %w", err)
+	}
+	if stored {
+		return errNotAllNew
+	}
+	rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('subjects', 'pk')) FROM generate_series(1, $1)`, len(ids))
+	if err != nil {
+		return fmt.Errorf("number subjects: %w", err)
+	}
+	pks, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("number subjects: %w", err)
+	}
+	at := store.Micros(now)
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"subjects"}, []string{"pk", "id", "kind", "fingerprint", "updated_at", "identifiers", "raw"},
+		pgx.CopyFromSlice(len(p.Subjects), func(i int) ([]any, error) {
+			sub := &p.Subjects[i]
+			return []any{pks[i], sub.ID, sub.Kind, p.Fingerprints[i], at, store.EncodeIdentifiers(sub.Identifiers), []byte(sub.Raw)}, nil
+		}))
+	if err != nil {
+		return fmt.Errorf("copy subjects: %w", err)
+	}
+	var keys []store.IndexKey
+	for i := range p.Subjects {
+		keys = store.IndexKeys(keys, pks[i], p.Subjects[i].Identifiers)
+	}
+	return copyIndexKeys(ctx, tx, keys)
+}
+
+// copyIndexKeys copies index entries straight into the index, sorted so
+// that the copy walks the index once.
+func copyIndexKeys(ctx context.Context, tx pgx.Tx, keys []store.IndexKey) error {
+	store.SortIndexKeys(keys)
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"subject_identifiers"}, []string{"kind", "value", "subject_pk"},
+		pgx.CopyFromSlice(len(keys), func(i int) ([]any, error) {
+			return []any{keys[i].Kind, keys[i].Value, keys[i].Subject}, nil
+		}))
+	if err != nil {
+		return fmt.Errorf("insert identifiers: %w", err)
+	}
+	return nil
 }
 
 // ReplaceIndicators implements store.Store with COPY. An advisory lock per

@@ -364,8 +364,8 @@ func (db *DB) Stats(ctx context.Context, top int) (store.Stats, error) {
 	if top <= 0 {
 		return st, nil
 	}
-	rows, err = tx.QueryContext(ctx, db.Q(`SELECT kind, value, COUNT(DISTINCT subject_id) AS n FROM subject_identifiers
-		GROUP BY kind, value HAVING COUNT(DISTINCT subject_id) > 1 ORDER BY n DESC, kind, value LIMIT ?`), top)
+	rows, err = tx.QueryContext(ctx, db.Q(`SELECT kind, value, COUNT(*) AS n FROM subject_identifiers
+		GROUP BY kind, value HAVING COUNT(*) > 1 ORDER BY n DESC, kind, value LIMIT ?`), top)
 	if err != nil {
 		return st, fmt.Errorf("stats: %w", err)
 	}

@@ -97,8 +97,11 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// PutSubjects implements store.Store with one statement per row, which is
-// fast in-process (SQLite); the PostgreSQL adapter replaces it with COPY.
+// PutSubjects implements store.Store for SQLite, whose transactions
+// exclude other writers (Dialect.ForUpdate is empty): it reads which ids
+// are stored, numbers new subjects after the largest pk itself, and writes
+// many rows per statement, the identifier index sorted. The PostgreSQL
+// adapter replaces it with COPY.
 func (db *DB) PutSubjects(ctx context.Context, subjects []store.Subject) (store.PutResult, error) {
 	p, err := store.Prepare(subjects)
 	if err != nil {
@@ -111,58 +114,76 @@ func (db *DB) PutSubjects(ctx context.Context, subjects []store.Subject) (store.
 	now := store.Micros(db.now())
 	err = db.InTx(ctx, func(tx *sql.Tx) error {
 		res = store.PutResult{}
-		get, err := tx.PrepareContext(ctx, db.Q(`SELECT fingerprint FROM subjects WHERE id = ?`))
+		stored, err := db.storedSubjects(ctx, tx, p.Subjects)
 		if err != nil {
 			return err
 		}
-		defer get.Close()
-		ins, err := tx.PrepareContext(ctx, db.Q(`INSERT INTO subjects (id, kind, raw, fingerprint, updated_at) VALUES (?, ?, ?, ?, ?)`))
-		if err != nil {
-			return err
+		var next int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(pk), 0) FROM subjects`).Scan(&next); err != nil {
+			return fmt.Errorf("read subjects: %w", err)
 		}
-		defer ins.Close()
-		upd, err := tx.PrepareContext(ctx, db.Q(`UPDATE subjects SET kind = ?, raw = ?, fingerprint = ?, updated_at = ? WHERE id = ?`))
-		if err != nil {
-			return err
-		}
-		defer upd.Close()
-		del, err := tx.PrepareContext(ctx, db.Q(`DELETE FROM subject_identifiers WHERE subject_id = ?`))
-		if err != nil {
-			return err
-		}
-		defer del.Close()
-		ids := newIdentifierInserter(ctx, tx, db)
-		defer ids.close()
-		for i, s := range p.Subjects {
-			fp := p.Fingerprints[i]
-			var old int64
-			switch err := get.QueryRowContext(ctx, s.ID).Scan(&old); {
-			case errors.Is(err, sql.ErrNoRows):
-				if _, err := ins.ExecContext(ctx, s.ID, s.Kind, []byte(s.Raw), fp, now); err != nil {
-					return fmt.Errorf("insert subject %q: %w", s.ID, err)
+		subs := newRowInserter(ctx, tx, db, `INSERT INTO subjects (pk, id, kind, fingerprint, updated_at, identifiers, raw) VALUES `, 7)
+		defer subs.close()
+		var keys, old []store.IndexKey
+		for i := range p.Subjects {
+			s, fp := &p.Subjects[i], p.Fingerprints[i]
+			st, ok := stored[s.ID]
+			switch {
+			case !ok:
+				next++
+				st.pk = next
+				if err := subs.add(st.pk, s.ID, s.Kind, fp, now, store.EncodeIdentifiers(s.Identifiers), []byte(s.Raw)); err != nil {
+					return fmt.Errorf("insert subjects: %w", err)
 				}
 				res.New++
-			case err != nil:
-				return fmt.Errorf("read subject %q: %w", s.ID, err)
-			case old == fp:
+			case st.fingerprint == fp:
 				res.Unchanged++
 				continue
 			default:
-				if _, err := upd.ExecContext(ctx, s.Kind, []byte(s.Raw), fp, now, s.ID); err != nil {
-					return fmt.Errorf("update subject %q: %w", s.ID, err)
+				var b []byte
+				if err := tx.QueryRowContext(ctx, `SELECT identifiers FROM subjects WHERE pk = ?`, st.pk).Scan(&b); err != nil {
+					return fmt.Errorf("read subject %q: %w", s.ID, err)
 				}
-				if _, err := del.ExecContext(ctx, s.ID); err != nil {
-					return fmt.Errorf("replace identifiers of %q: %w", s.ID, err)
+				ids, err := store.DecodeIdentifiers(b)
+				if err != nil {
+					return fmt.Errorf("read subject %q: %w", s.ID, err)
+				}
+				old = store.IndexKeys(old, st.pk, ids)
+				if _, err := tx.ExecContext(ctx, `UPDATE subjects SET kind = ?, fingerprint = ?, updated_at = ?, identifiers = ?, raw = ? WHERE pk = ?`,
+					s.Kind, fp, now, store.EncodeIdentifiers(s.Identifiers), []byte(s.Raw), st.pk); err != nil {
+					return fmt.Errorf("update subject %q: %w", s.ID, err)
 				}
 				res.Updated++
 			}
-			for pos, id := range s.Identifiers {
-				if err := ids.add(s.ID, pos, id); err != nil {
-					return err
+			keys = store.IndexKeys(keys, st.pk, s.Identifiers)
+		}
+		if err := subs.flush(); err != nil {
+			return fmt.Errorf("insert subjects: %w", err)
+		}
+		if len(old) > 0 {
+			del, err := tx.PrepareContext(ctx, `DELETE FROM subject_identifiers WHERE kind = ? AND value = ? AND subject_pk = ?`)
+			if err != nil {
+				return fmt.Errorf("replace identifiers: %w", err)
+			}
+			defer del.Close()
+			for _, k := range old {
+				if _, err := del.ExecContext(ctx, k.Kind, k.Value, k.Subject); err != nil {
+					return fmt.Errorf("replace identifiers: %w", err)
 				}
 			}
 		}
-		return ids.flush()
+		store.SortIndexKeys(keys)
+		ins := newRowInserter(ctx, tx, db, `INSERT INTO subject_identifiers (kind, value, subject_pk) VALUES `, 3)
+		defer ins.close()
+		for _, k := range keys {
+			if err := ins.add(k.Kind, k.Value, k.Subject); err != nil {
+				return fmt.Errorf("insert identifiers: %w", err)
+			}
+		}
+		if err := ins.flush(); err != nil {
+			return fmt.Errorf("insert identifiers: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return store.PutResult{}, fmt.Errorf("put subjects: %w", err)
@@ -170,66 +191,110 @@ func (db *DB) PutSubjects(ctx context.Context, subjects []store.Subject) (store.
 	return res, nil
 }
 
-// identifierInserter writes identifier rows many per statement: one
-// statement per row costs a round through the driver each, which is most
-// of the time of an import.
-type identifierInserter struct {
-	ctx  context.Context
-	tx   *sql.Tx
-	db   *DB
-	full *sql.Stmt
-	args []any
-	err  error
+// storedSubject is what PutSubjects needs of a subject already stored.
+type storedSubject struct {
+	pk, fingerprint int64
 }
 
-// rowsPerInsert × 6 parameters stays under SQLite's 32766 limit.
-const rowsPerInsert = 200
-
-func newIdentifierInserter(ctx context.Context, tx *sql.Tx, db *DB) *identifierInserter {
-	return &identifierInserter{ctx: ctx, tx: tx, db: db, args: make([]any, 0, rowsPerInsert*6)}
+// storedSubjects reads the stored subjects among subs, many ids per query.
+func (db *DB) storedSubjects(ctx context.Context, tx *sql.Tx, subs []store.Subject) (map[string]storedSubject, error) {
+	stored := make(map[string]storedSubject)
+	const per = 500
+	args := make([]any, 0, per)
+	for len(subs) > 0 {
+		n := min(per, len(subs))
+		args = args[:0]
+		for _, s := range subs[:n] {
+			args = append(args, s.ID)
+		}
+		subs = subs[n:]
+		rows, err := tx.QueryContext(ctx, db.Q(`SELECT id, pk, fingerprint FROM subjects WHERE id IN (?`+strings.Repeat(", ?", n-1)+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read subjects: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var s storedSubject
+			if err := rows.Scan(&id, &s.pk, &s.fingerprint); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read subjects: %w", err)
+			}
+			stored[id] = s
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read subjects: %w", err)
+		}
+	}
+	return stored, nil
 }
 
-func insertIdentifiersSQL(rows int) string {
+// rowInserter writes rows many per statement: one statement per row costs
+// a round through the driver each, which was most of the time of an
+// import.
+type rowInserter struct {
+	ctx    context.Context
+	tx     *sql.Tx
+	db     *DB
+	prefix string
+	cols   int
+	per    int // rows per full statement
+	full   *sql.Stmt
+	args   []any
+}
+
+// newRowInserter writes rows of cols values with prefix, an INSERT …
+// VALUES. A statement has at most 1000 parameters: more makes SQLite
+// plan a statement longer than it runs.
+func newRowInserter(ctx context.Context, tx *sql.Tx, db *DB, prefix string, cols int) *rowInserter {
+	per := 1000 / cols
+	return &rowInserter{ctx: ctx, tx: tx, db: db, prefix: prefix, cols: cols, per: per, args: make([]any, 0, per*cols)}
+}
+
+func (w *rowInserter) sql(rows int) string {
+	row := "(?" + strings.Repeat(", ?", w.cols-1) + ")"
 	var b strings.Builder
-	b.WriteString(`INSERT INTO subject_identifiers (kind, value, subject_id, attribute, role, position) VALUES `)
+	b.WriteString(w.prefix)
 	for i := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?)")
+		b.WriteString(row)
 	}
-	return b.String()
+	return w.db.Q(b.String())
 }
 
-func (w *identifierInserter) add(subjectID string, pos int, id store.Identifier) error {
-	w.args = append(w.args, id.Kind, id.Value, subjectID, id.Attribute, id.Role, pos)
-	if len(w.args) == rowsPerInsert*6 {
-		if w.full == nil {
-			w.full, w.err = w.tx.PrepareContext(w.ctx, w.db.Q(insertIdentifiersSQL(rowsPerInsert)))
-			if w.err != nil {
-				return fmt.Errorf("insert identifiers: %w", w.err)
-			}
-		}
-		if _, err := w.full.ExecContext(w.ctx, w.args...); err != nil {
-			return fmt.Errorf("insert identifiers: %w", err)
-		}
-		w.args = w.args[:0]
-	}
-	return nil
-}
-
-func (w *identifierInserter) flush() error {
-	if len(w.args) == 0 {
+func (w *rowInserter) add(values ...any) error {
+	w.args = append(w.args, values...)
+	if len(w.args) < w.per*w.cols {
 		return nil
 	}
-	if _, err := w.tx.ExecContext(w.ctx, w.db.Q(insertIdentifiersSQL(len(w.args)/6)), w.args...); err != nil {
-		return fmt.Errorf("insert identifiers: %w", err)
+	if w.full == nil {
+		var err error
+		if w.full, err = w.tx.PrepareContext(w.ctx, w.sql(w.per)); err != nil {
+			return err
+		}
+	}
+	if _, err := w.full.ExecContext(w.ctx, w.args...); err != nil {
+		return err
 	}
 	w.args = w.args[:0]
 	return nil
 }
 
-func (w *identifierInserter) close() {
+func (w *rowInserter) flush() error {
+	if len(w.args) == 0 {
+		return nil
+	}
+	if _, err := w.tx.ExecContext(w.ctx, w.sql(len(w.args)/w.cols), w.args...); err != nil {
+		return err
+	}
+	w.args = w.args[:0]
+	return nil
+}
+
+func (w *rowInserter) close() {
 	if w.full != nil {
 		w.full.Close()
 	}
@@ -237,15 +302,10 @@ func (w *identifierInserter) close() {
 
 // Subject implements store.Store.
 func (db *DB) Subject(ctx context.Context, id string) (store.Subject, error) {
-	tx, err := db.R.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return store.Subject{}, fmt.Errorf("read subject: %w", err)
-	}
-	defer tx.Rollback()
 	s := store.Subject{ID: id}
-	var raw []byte
+	var raw, ids []byte
 	var at int64
-	err = tx.QueryRowContext(ctx, db.Q(`SELECT kind, raw, updated_at FROM subjects WHERE id = ?`), id).Scan(&s.Kind, &raw, &at)
+	err := db.R.QueryRowContext(ctx, db.Q(`SELECT kind, raw, identifiers, updated_at FROM subjects WHERE id = ?`), id).Scan(&s.Kind, &raw, &ids, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Subject{}, fmt.Errorf("subject %q: %w", id, store.ErrNotFound)
 	}
@@ -253,29 +313,27 @@ func (db *DB) Subject(ctx context.Context, id string) (store.Subject, error) {
 		return store.Subject{}, fmt.Errorf("read subject %q: %w", id, err)
 	}
 	s.Raw, s.UpdatedAt = raw, store.FromMicros(at)
-	rows, err := tx.QueryContext(ctx, db.Q(`SELECT kind, value, attribute, role FROM subject_identifiers WHERE subject_id = ? ORDER BY position`), id)
-	if err != nil {
-		return store.Subject{}, fmt.Errorf("read identifiers of %q: %w", id, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var i store.Identifier
-		if err := rows.Scan(&i.Kind, &i.Value, &i.Attribute, &i.Role); err != nil {
-			return store.Subject{}, fmt.Errorf("read identifiers of %q: %w", id, err)
-		}
-		s.Identifiers = append(s.Identifiers, i)
-	}
-	if err := rows.Err(); err != nil {
-		return store.Subject{}, fmt.Errorf("read identifiers of %q: %w", id, err)
+	if s.Identifiers, err = store.DecodeIdentifiers(ids); err != nil {
+		return store.Subject{}, fmt.Errorf("read subject %q: %w", id, err)
 	}
 	return s, nil
 }
 
+// notIndexed is the error of a lookup of a kind store.Indexed leaves out:
+// an empty answer would say, wrongly, that nobody shares the value.
+func notIndexed(kind string) error {
+	return fmt.Errorf("identifier kind %s is not indexed (see store.Indexed): %w", kind, store.ErrInvalid)
+}
+
 // SubjectsByIdentifier implements store.Store.
 func (db *DB) SubjectsByIdentifier(ctx context.Context, kind, value string) ([]string, error) {
+	if !store.Indexed(kind) {
+		return nil, notIndexed(kind)
+	}
 	db.lookupOnce.Do(func() {
 		db.lookup, db.lookupErr = db.R.PrepareContext(context.WithoutCancel(ctx),
-			db.Q(`SELECT DISTINCT subject_id FROM subject_identifiers WHERE kind = ? AND value = ? ORDER BY subject_id`))
+			db.Q(`SELECT s.id FROM subject_identifiers i JOIN subjects s ON s.pk = i.subject_pk
+				WHERE i.kind = ? AND i.value = ? ORDER BY s.id`))
 	})
 	if db.lookupErr != nil {
 		return nil, fmt.Errorf("look up %s %q: %w", kind, value, db.lookupErr)
@@ -301,6 +359,9 @@ func (db *DB) SubjectsByIdentifier(ctx context.Context, kind, value string) ([]s
 
 // IdentifierCounts implements store.Store.
 func (db *DB) IdentifierCounts(ctx context.Context, kind string, values []string) (map[string]int, error) {
+	if !store.Indexed(kind) {
+		return nil, notIndexed(kind)
+	}
 	counts := make(map[string]int)
 	values = slices.Compact(slices.Sorted(slices.Values(values)))
 	const per = 500
@@ -308,7 +369,7 @@ func (db *DB) IdentifierCounts(ctx context.Context, kind string, values []string
 		n := min(per, len(values))
 		batch := values[:n]
 		values = values[n:]
-		q := `SELECT value, COUNT(DISTINCT subject_id) FROM subject_identifiers WHERE kind = ? AND value IN (?` +
+		q := `SELECT value, COUNT(*) FROM subject_identifiers WHERE kind = ? AND value IN (?` +
 			strings.Repeat(", ?", n-1) + `) GROUP BY value`
 		args := make([]any, 0, n+1)
 		args = append(args, kind)
@@ -476,4 +537,39 @@ func (db *DB) Verdict(ctx context.Context, subjectID string) (store.Verdict, err
 	}
 	v.Hits, v.ScreenedAt = hits, store.FromMicros(at)
 	return v, nil
+}
+
+// SyncState implements store.Store.
+func (db *DB) SyncState(ctx context.Context, url string) (store.SyncState, error) {
+	st := store.SyncState{URL: url}
+	var at int64
+	err := db.R.QueryRowContext(ctx, db.Q(`SELECT etag, last_modified, sha256, fetched_at FROM sync_state WHERE url = ?`), url).
+		Scan(&st.ETag, &st.LastModified, &st.SHA256, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.SyncState{}, fmt.Errorf("sync state of %s: %w", url, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.SyncState{}, fmt.Errorf("read sync state of %s: %w", url, err)
+	}
+	st.FetchedAt = store.FromMicros(at)
+	return st, nil
+}
+
+// PutSyncState implements store.Store.
+func (db *DB) PutSyncState(ctx context.Context, st store.SyncState) error {
+	if st.URL == "" || !store.ValidText(st.URL, st.ETag, st.LastModified, st.SHA256) {
+		return fmt.Errorf("put sync state: empty or non-UTF-8 field: %w", store.ErrInvalid)
+	}
+	at := st.FetchedAt
+	if at.IsZero() {
+		at = db.now()
+	}
+	_, err := db.W.ExecContext(ctx, db.Q(`INSERT INTO sync_state (url, etag, last_modified, sha256, fetched_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,
+		last_modified = excluded.last_modified, sha256 = excluded.sha256, fetched_at = excluded.fetched_at`),
+		st.URL, st.ETag, st.LastModified, st.SHA256, store.Micros(at))
+	if err != nil {
+		return fmt.Errorf("put sync state of %s: %w", st.URL, err)
+	}
+	return nil
 }

@@ -72,6 +72,7 @@ func Run(t *testing.T, open Opener) {
 		{"text both databases cannot store is refused", testInvalidText},
 		{"stats count tables, kinds and shared values", testStats},
 		{"a healthy database passes its check", testCheck},
+		{"sync state is kept per URL and replaced", testSyncState},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -190,8 +191,12 @@ func testSubjectIdempotent(t *testing.T, s store.Store, c *clock) {
 	if got := st.Tables["subjects"]; got != 3 {
 		t.Errorf("%d subjects stored, want 3", got)
 	}
-	if got := st.Tables["subject_identifiers"]; got != 2 {
-		t.Errorf("%d identifiers stored, want 2", got)
+	// email_domain is kept with the subject but not indexed (store.Indexed).
+	if got := st.Tables["subject_identifiers"]; got != 1 {
+		t.Errorf("%d identifiers indexed, want 1", got)
+	}
+	if got, err := s.Subject(ctx(t), "a"); err != nil || len(got.Identifiers) != 2 {
+		t.Errorf("Subject(a) has identifiers %v (%v), want 2", got.Identifiers, err)
 	}
 }
 
@@ -290,9 +295,9 @@ func testSubjectNotFound(t *testing.T, s store.Store, c *clock) {
 func testIdentifierIndex(t *testing.T, s store.Store, c *clock) {
 	// Ids chosen so that byte order (B < a < b) differs from a locale's.
 	mustPut(t, s,
-		subj("b", `{"id":"b"}`, ident("email", "x@y.example", "emails[0]"), ident("email_domain", "y.example", "emails[0]")),
+		subj("b", `{"id":"b"}`, ident("email", "x@y.example", "emails[0]"), ident("name_key", "chol kim", "name")),
 		subj("a", `{"id":"a"}`, ident("email", "x@y.example", "emails[0]"), ident("email", "x@y.example", "emails[1]")),
-		subj("B", `{"id":"B"}`, ident("email_domain", "y.example", "emails[0]")),
+		subj("B", `{"id":"B"}`, ident("name_key", "chol kim", "name"), ident("email_domain", "y.example", "emails[0]")),
 		subj("z", `{"id":"z"}`, ident("phone", "x@y.example", "phones[0]")),
 	)
 	for _, tc := range []struct {
@@ -300,7 +305,7 @@ func testIdentifierIndex(t *testing.T, s store.Store, c *clock) {
 		want        []string
 	}{
 		{"email", "x@y.example", []string{"a", "b"}},
-		{"email_domain", "y.example", []string{"B", "b"}},
+		{"name_key", "chol kim", []string{"B", "b"}},
 		{"phone", "x@y.example", []string{"z"}},
 		{"email", "X@Y.EXAMPLE", nil},
 		{"wallet", "x@y.example", nil},
@@ -308,6 +313,14 @@ func testIdentifierIndex(t *testing.T, s store.Store, c *clock) {
 		if diff := cmp.Diff(tc.want, lookup(t, s, tc.kind, tc.value)); diff != "" {
 			t.Errorf("SubjectsByIdentifier(%s, %s) (-want +got):\n%s", tc.kind, tc.value, diff)
 		}
+	}
+	// Kinds left out of the index (store.Indexed) are refused, not
+	// answered with nobody: an empty answer would say the value is unique.
+	if ids, err := s.SubjectsByIdentifier(ctx(t), "email_domain", "y.example"); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("SubjectsByIdentifier(email_domain) = %v, %v; want ErrInvalid", ids, err)
+	}
+	if counts, err := s.IdentifierCounts(ctx(t), "email_domain", []string{"y.example"}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("IdentifierCounts(email_domain) = %v, %v; want ErrInvalid", counts, err)
 	}
 }
 
@@ -356,7 +369,7 @@ func testLargeBatch(t *testing.T, s store.Store, c *clock) {
 		subs[i] = subj(id, `{"id":"`+id+`"}`,
 			ident("device", fmt.Sprintf("DEV%05d", i), "devices[0]"),
 			ident("device", fmt.Sprintf("SHARED%d", i%7), "devices[1]"),
-			ident("email_domain", "big.example", "emails[0]"))
+			ident("ip", "192.0.2.1", "ips[0]"))
 	}
 	if got, want := mustPut(t, s, subs...), (store.PutResult{New: n}); got != want {
 		t.Errorf("PutSubjects = %+v, want %+v", got, want)
@@ -368,8 +381,8 @@ func testLargeBatch(t *testing.T, s store.Store, c *clock) {
 	if got := st.Tables["subject_identifiers"]; got != 3*n {
 		t.Errorf("%d identifiers stored, want %d", got, 3*n)
 	}
-	if got := lookup(t, s, "email_domain", "big.example"); len(got) != n {
-		t.Errorf("%d subjects share the domain, want %d", len(got), n)
+	if got := lookup(t, s, "ip", "192.0.2.1"); len(got) != n {
+		t.Errorf("%d subjects share the IP address, want %d", len(got), n)
 	}
 	if got := lookup(t, s, "device", "DEV01234"); !slices.Equal(got, []string{"big01234"}) {
 		t.Errorf("DEV01234 finds %v", got)
@@ -381,8 +394,8 @@ func testLargeBatch(t *testing.T, s store.Store, c *clock) {
 	if got, want := mustPut(t, s, subs...), (store.PutResult{Updated: n / 10, Unchanged: n - n/10}); got != want {
 		t.Errorf("second PutSubjects = %+v, want %+v", got, want)
 	}
-	if got := lookup(t, s, "email_domain", "big.example"); len(got) != n-n/10 {
-		t.Errorf("%d subjects share the domain, want %d", len(got), n-n/10)
+	if got := lookup(t, s, "ip", "192.0.2.1"); len(got) != n-n/10 {
+		t.Errorf("%d subjects share the IP address, want %d", len(got), n-n/10)
 	}
 }
 
@@ -399,7 +412,7 @@ func Concurrent(t *testing.T, a, b store.Store) {
 	const n, batch = 2000, 250
 	mk := func(prefix string, i int) store.Subject {
 		id := fmt.Sprintf("%s%05d", prefix, i)
-		return subj(id, `{"id":"`+id+`"}`, ident("device", "D"+id, "devices[0]"), ident("email_domain", "shared.example", "emails[0]"))
+		return subj(id, `{"id":"`+id+`"}`, ident("device", "D"+id, "devices[0]"), ident("ip", "192.0.2.1", "ips[0]"))
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
@@ -438,12 +451,12 @@ func Concurrent(t *testing.T, a, b store.Store) {
 	if got, want := st.Tables["subject_identifiers"], int64(6*n); got != want {
 		t.Errorf("%d identifiers, want %d", got, want)
 	}
-	counts, err := b.IdentifierCounts(ctx(t), "email_domain", []string{"shared.example"})
+	counts, err := b.IdentifierCounts(ctx(t), "ip", []string{"192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := counts["shared.example"]; got != 3*n {
-		t.Errorf("shared.example has %d subjects, want %d", got, 3*n)
+	if got := counts["192.0.2.1"]; got != 3*n {
+		t.Errorf("192.0.2.1 has %d subjects, want %d", got, 3*n)
 	}
 }
 
@@ -923,10 +936,12 @@ func testStats(t *testing.T, s store.Store, c *clock) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The index holds a value once per subject however many of its fields
+	// have it: a's two IP addresses are one entry.
 	want := store.Stats{
-		Tables: map[string]int64{"subjects": 3, "subject_identifiers": 9, "indicators": 3, "verdicts": 1,
+		Tables: map[string]int64{"subjects": 3, "subject_identifiers": 8, "indicators": 3, "verdicts": 1,
 			"alerts": 1, "cases": 1, "case_events": 1, "audit_log": 1},
-		Identifiers: map[string]int64{"phone": 3, "ip": 3, "device": 3},
+		Identifiers: map[string]int64{"phone": 3, "ip": 2, "device": 3},
 		Shared:      []store.SharedValue{{Kind: "phone", Value: "+1", Subjects: 3}, {Kind: "device", Value: "ABCD", Subjects: 2}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -946,5 +961,48 @@ func testCheck(t *testing.T, s store.Store, c *clock) {
 	mustPut(t, s, subj("a", `{"id":"a"}`, ident("device", "ABCD", "devices[0]")))
 	if err := s.Check(ctx(t)); err != nil {
 		t.Errorf("Check: %v", err)
+	}
+}
+
+func testSyncState(t *testing.T, s store.Store, c *clock) {
+	const url = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_ADVANCED.XML"
+	if _, err := s.SyncState(ctx(t), url); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("SyncState of a URL never fetched: error = %v, want ErrNotFound", err)
+	}
+	first := store.SyncState{URL: url, ETag: `"abc"`, LastModified: "Wed, 19 Nov 2025 10:00:00 GMT",
+		SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+	if err := s.PutSyncState(ctx(t), first); err != nil {
+		t.Fatal(err)
+	}
+	want := first
+	want.FetchedAt = c.now() // zero means now
+	got, err := s.SyncState(ctx(t), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("SyncState (-want +got):\n%s", diff)
+	}
+	// A later fetch replaces the state; another URL is not touched.
+	second := store.SyncState{URL: url, SHA256: "00", FetchedAt: time.Date(2026, 11, 2, 0, 0, 0, 1000, time.UTC)}
+	other := store.SyncState{URL: url + "?other", ETag: "W/\"x\"", FetchedAt: second.FetchedAt}
+	for _, st := range []store.SyncState{second, other} {
+		if err := s.PutSyncState(ctx(t), st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []store.SyncState{second, other} {
+		got, err := s.SyncState(ctx(t), want.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("SyncState(%s) (-want +got):\n%s", want.URL, diff)
+		}
+	}
+	for _, bad := range []store.SyncState{{}, {URL: "x\x00"}, {URL: "u", ETag: "\xff"}} {
+		if err := s.PutSyncState(ctx(t), bad); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("PutSyncState(%q): error = %v, want ErrInvalid", bad.URL, err)
+		}
 	}
 }

@@ -1,26 +1,33 @@
 -- Subjects as given, the index of their identifiers, indicators and the
 -- latest verdict per subject. Times are microseconds since 1970 UTC, 0 for
 -- none, so both dialects store them alike.
+
+-- pk is the integer key the index refers to: 8 bytes at most in every
+-- index entry instead of the id's text. identifiers is the subject's
+-- identifiers as given (a JSON array, see store.EncodeIdentifiers); the
+-- index holds only what finds subjects. raw comes last so that reading the
+-- other columns does not walk its overflow pages.
 CREATE TABLE subjects (
-	id TEXT PRIMARY KEY,
+	pk INTEGER PRIMARY KEY,
+	id TEXT NOT NULL UNIQUE,
 	kind TEXT NOT NULL DEFAULT '',
-	raw BLOB NOT NULL,
 	fingerprint INTEGER NOT NULL,
-	updated_at INTEGER NOT NULL
+	updated_at INTEGER NOT NULL,
+	identifiers BLOB NOT NULL,
+	raw BLOB NOT NULL
 );
 
--- One row per (value, subject, field): the primary key is the lookup
--- "who has this value", so lookups read one contiguous range.
+-- The index from values to subjects: one row per (kind, value, subject),
+-- for the kinds store.Indexed names. The primary key is the lookup "who
+-- has this value", so a lookup reads one contiguous range. There is no
+-- index by subject: a changed subject's old rows are deleted by their
+-- keys, read from subjects.identifiers, and subjects are never deleted.
 CREATE TABLE subject_identifiers (
 	kind TEXT NOT NULL,
 	value TEXT NOT NULL,
-	subject_id TEXT NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
-	attribute TEXT NOT NULL,
-	role TEXT NOT NULL DEFAULT '',
-	position INTEGER NOT NULL,
-	PRIMARY KEY (kind, value, subject_id, attribute)
+	subject_pk INTEGER NOT NULL REFERENCES subjects (pk),
+	PRIMARY KEY (kind, value, subject_pk)
 ) WITHOUT ROWID;
-CREATE INDEX subject_identifiers_subject ON subject_identifiers (subject_id);
 
 CREATE TABLE indicators (
 	id INTEGER PRIMARY KEY,

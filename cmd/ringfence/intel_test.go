@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sharedData is ../shared/data seen from this package; tests that need it
+// fail in CI when it is missing and skip elsewhere.
+func sharedData(t *testing.T, rel string) string {
+	t.Helper()
+	p := filepath.Join("..", "..", "..", "shared", "data", rel)
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing: %v", p, err)
+		}
+		t.Skipf("%s is missing: %v", p, err)
+	}
+	return p
+}
+
+// ringfenceEnv runs the CLI with the given environment.
+func ringfenceEnv(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errb)
+	if err != nil && err.Error() != "" {
+		errb.WriteString("ringfence: " + err.Error() + "\n")
+	}
+	return out.String(), errb.String(), exitCode(err)
+}
+
+func TestIntelImportLoadsFilesAndSearchFindsThem(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "rf.db")
+	eth := sharedData(t, "wallets-2025-11-19/sanctioned_addresses_ETH.txt")
+	un := sharedData(t, "un/consolidated.xml")
+	out, errOut, code := ringfenceDB(t, db, "intel", "import", eth, un)
+	if code != 0 {
+		t.Fatalf("import: exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{"wallets:ETH (", "un-consolidated ("} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import printed no line for %s:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "starter pack") {
+		t.Errorf("the first run did not say it loaded the starter pack:\n%s", errOut)
+	}
+	// The first ETH address, typed in lower case, is found.
+	data, _ := os.ReadFile(eth)
+	first := strings.ToLower(strings.TrimSpace(strings.SplitN(string(data), "\n", 2)[0]))
+	out, errOut, code = ringfenceDB(t, db, "intel", "search", first)
+	if code != 0 || !strings.Contains(out, "wallets:ETH") {
+		t.Errorf("search %s: exit %d, out:\n%s%s", first, code, out, errOut)
+	}
+	// Names match by their romanisation key, whatever the spelling.
+	out, _, _ = ringfenceDB(t, db, "intel", "search", "Yun Ho Jin")
+	out2, _, _ := ringfenceDB(t, db, "intel", "search", "윤호진")
+	if !strings.Contains(out, "un-consolidated") || out != out2 {
+		t.Errorf("search for one name in two spellings:\n%s\n---\n%s", out, out2)
+	}
+	// The starter pack answers with its citation.
+	out, _, _ = ringfenceDB(t, db, "intel", "search", "upworksell")
+	if !strings.Contains(out, "starter-pack") || !strings.Contains(out, "U.S. Department of Justice") {
+		t.Errorf("search upworksell:\n%s", out)
+	}
+	out, errOut, code = ringfenceDB(t, db, "intel", "stats")
+	if code != 0 {
+		t.Fatalf("stats: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"wallets:ETH", "un-consolidated", "starter-pack", "program", "wallet"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stats lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestIntelImportOfAMalformedFileLoadsNothing(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "rf.db")
+	eth := sharedData(t, "wallets-2025-11-19/sanctioned_addresses_ETH.txt")
+	bad := filepath.Join(dir, "team.csv")
+	os.WriteFile(bad, []byte("type,value,label,severity,source\nemail,a@example.com,,high,team\nphone,not a phone,,high,team\n"), 0o644)
+	_, errOut, code := ringfenceDB(t, db, "intel", "import", eth, bad)
+	if code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	if !strings.Contains(errOut, "team.csv:3") {
+		t.Errorf("the error does not name the file and line:\n%s", errOut)
+	}
+	out, _, _ := ringfenceDB(t, db, "intel", "stats")
+	if strings.Contains(out, "wallets:ETH") {
+		t.Errorf("the good file was loaded beside the bad one:\n%s", out)
+	}
+	_, errOut, code = ringfenceDB(t, db, "intel", "import", filepath.Join(dir, "missing.xml"))
+	if code != 1 || !strings.Contains(errOut, "missing.xml") {
+		t.Errorf("a missing file: exit %d, %s", code, errOut)
+	}
+}
+
+func TestIntelExportRoundTripsThroughTheIndicatorCSV(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "rf.db")
+	eth := sharedData(t, "wallets-2025-11-19/sanctioned_addresses_ETH.txt")
+	if _, errOut, code := ringfenceDB(t, db, "intel", "import", eth); code != 0 {
+		t.Fatal(errOut)
+	}
+	csvPath := filepath.Join(dir, "out.csv")
+	if _, errOut, code := ringfenceDB(t, db, "intel", "export", "--format", "csv", "--source", "wallets:ETH", "--out", csvPath); code != 0 {
+		t.Fatal(errOut)
+	}
+	db2 := filepath.Join(dir, "rf2.db")
+	out, errOut, code := ringfenceDB(t, db2, "intel", "import", csvPath)
+	if code != 0 {
+		t.Fatalf("re-import: %s", errOut)
+	}
+	a, _, _ := ringfenceDB(t, db, "intel", "stats")
+	b, _, _ := ringfenceDB(t, db2, "intel", "stats")
+	line := func(s string) string {
+		for _, l := range strings.Split(s, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "wallets:ETH") {
+				return strings.Join(strings.Fields(l)[:2], " ")
+			}
+		}
+		return ""
+	}
+	if line(a) == "" || line(a) != line(b) {
+		t.Errorf("before export %q, after re-import %q\n%s", line(a), line(b), out)
+	}
+	out, errOut, code = ringfenceDB(t, db, "intel", "export", "--format", "stix", "--source", "wallets:ETH")
+	var bundle struct{ Type string }
+	if code != 0 || json.Unmarshal([]byte(out), &bundle) != nil || bundle.Type != "bundle" {
+		t.Errorf("export stix: exit %d, %s, type %q", code, errOut, bundle.Type)
+	}
+	if _, _, code := ringfenceDB(t, db, "intel", "export", "--format", "xml"); code != 2 {
+		t.Errorf("export --format xml: exit %d, want 2", code)
+	}
+}
+
+func TestIntelSyncFetchesConfiguredURLsConditionally(t *testing.T) {
+	un, err := os.ReadFile(sharedData(t, "un/consolidated.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inm []string
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inm = append(inm, r.Header.Get("If-None-Match"))
+		if r.URL.Path == "/broken.xml" {
+			w.Write([]byte("<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL>"))
+			return
+		}
+		if r.Header.Get("If-None-Match") == `"un-1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"un-1"`)
+		w.Write(un)
+	}))
+	defer ts.Close()
+	env := map[string]string{"RINGFENCE_DB": filepath.Join(t.TempDir(), "rf.db"), "RINGFENCE_SYNC_URLS": "un=" + ts.URL + "/consolidated.xml"}
+	out, errOut, code := ringfenceEnv(t, env, "intel", "sync")
+	if code != 0 || !strings.Contains(out, "un: imported") || !strings.Contains(out, "un-consolidated (") {
+		t.Fatalf("first sync: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = ringfenceEnv(t, env, "intel", "sync")
+	if code != 0 || !strings.Contains(out, "un: unchanged (not modified)") || inm[1] != `"un-1"` {
+		t.Errorf("second sync: exit %d, If-None-Match %q\n%s%s", code, inm, out, errOut)
+	}
+	out, errOut, code = ringfenceEnv(t, env, "intel", "sync", "--url", "broken="+ts.URL+"/broken.xml")
+	if code != 2 || !strings.Contains(out, "broken: failed, previous list kept") {
+		t.Errorf("a malformed list: exit %d, want 2\n%s%s", code, out, errOut)
+	}
+	if _, _, code := ringfenceEnv(t, env, "intel", "sync", "--url", "nonsense"); code != 2 {
+		t.Errorf("--url nonsense: exit %d, want 2", code)
+	}
+}
