@@ -313,7 +313,7 @@ func (m *verdictMemo) verdict(cc int, nsn []byte) (phoneVerdict, bool) {
 // classify decides what the memo says about the numbers of nsn's length
 // starting with nsn[:k].
 func (p *ccPlan) classify(nsn []byte, k int) memoEntry {
-	deeper := k < min(len(nsn), maxKeyDigits, p.keyDigits+4)
+	deeper := k < min(len(nsn), maxKeyDigits, p.keyDigits+6)
 	if p.npfp != nil {
 		// After "+" the library strips what the main region's national
 		// prefix pattern matches ("+1 1 212…"), and nsn would not be the
@@ -439,9 +439,14 @@ func initPhonePlans() phonePlanSet {
 // fast path should leave it to the library: non-geographic codes (their
 // metadata is looked up differently) and any pattern it cannot analyse.
 func newCCPlan(cc int, byRegion map[string]*phonenumbers.PhoneMetadata) *ccPlan {
-	plan := &ccPlan{cc: cc, keyDigits: 5}
+	// The memo starts short and goes deeper only where the metadata says
+	// later digits matter: most North American area codes are decided by
+	// the area code and the exchange's first digit, so a population of
+	// numbers costs a few hundred prefix analyses rather than one per
+	// exchange (tens of thousands at ~100 µs each).
+	plan := &ccPlan{cc: cc, keyDigits: 3}
 	if cc == 1 {
-		plan.keyDigits = 6 // area code and exchange
+		plan.keyDigits = 4 // area code and the exchange's first digit
 	}
 	regions := phonenumbers.GetRegionCodesForCountryCode(cc)
 	if len(regions) == 0 {
