@@ -408,16 +408,29 @@ func (db *DB) ReplaceIndicators(ctx context.Context, source string, inds []store
 		if _, err := tx.ExecContext(ctx, db.Q(`DELETE FROM indicators WHERE source = ?`), source); err != nil {
 			return err
 		}
-		ins, err := tx.PrepareContext(ctx, db.Q(`INSERT INTO indicators (source, kind, value, label, severity, confidence,
-			source_ref, tlp, first_seen, last_seen, valid_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
-		if err != nil {
-			return err
+		// Many rows a statement, in (kind, value) order: the two indexes on
+		// indicators are then written in order, not at random pages; a
+		// million-row feed loads in seconds instead of most of a minute.
+		order := make([]int, len(inds))
+		for i := range order {
+			order[i] = i
 		}
-		defer ins.Close()
-		for _, in := range inds {
-			if _, err := ins.ExecContext(ctx, IndicatorRow(source, in)...); err != nil {
+		slices.SortStableFunc(order, func(a, b int) int {
+			if c := strings.Compare(inds[a].Kind, inds[b].Kind); c != 0 {
+				return c
+			}
+			return strings.Compare(inds[a].Value, inds[b].Value)
+		})
+		ins := newRowInserter(ctx, tx, db, `INSERT INTO indicators (source, kind, value, label, severity, confidence,
+			source_ref, tlp, first_seen, last_seen, valid_until) VALUES `, len(IndicatorColumns))
+		defer ins.close()
+		for _, i := range order {
+			if err := ins.add(IndicatorRow(source, inds[i])...); err != nil {
 				return err
 			}
+		}
+		if err := ins.flush(); err != nil {
+			return err
 		}
 		return nil
 	})
