@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/runes"
@@ -16,8 +17,9 @@ func foldDiacritics(s string) string {
 	if isASCII(s) {
 		return s
 	}
-	t := transform.Chain(norm.NFKC, norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	t := foldChains.Get().(transform.Transformer)
 	out, _, err := transform.String(t, s)
+	foldChains.Put(t)
 	if err != nil {
 		out = s
 	}
@@ -26,6 +28,14 @@ func foldDiacritics(s string) string {
 	}
 	return letterFolds.Replace(out)
 }
+
+// foldChains reuses transform chains: building one per call was most of
+// what a sanctions-list import allocated. A chain is stateful, so each is
+// used by one goroutine at a time; transform.String resets it first. This
+// pool caches a pure function's machinery and never changes a result.
+var foldChains = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFKC, norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
 
 var letterFolds = strings.NewReplacer(
 	"ß", "ss", "ø", "o", "Ø", "O", "ł", "l", "Ł", "L", "đ", "d", "Đ", "D",
