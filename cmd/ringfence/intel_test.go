@@ -10,6 +10,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ringfence/ringfence/internal/store"
+	"github.com/ringfence/ringfence/internal/store/dial"
 )
 
 // sharedData is ../shared/data seen from this package; tests that need it
@@ -179,5 +185,67 @@ func TestIntelSyncFetchesConfiguredURLsConditionally(t *testing.T) {
 	}
 	if _, _, code := ringfenceEnv(t, env, "intel", "sync", "--url", "nonsense"); code != 2 {
 		t.Errorf("--url nonsense: exit %d, want 2", code)
+	}
+}
+
+// TestIntelSTIXExportReimportsIntoAFreshDatabaseUnchanged is the issue's
+// round trip: indicators of every kind exported as STIX and imported into
+// a fresh database come back with the same kind, value, label, severity,
+// confidence, TLP and expiry. Source and ref change by design: the
+// re-import's source is the STIX identity, its ref the STIX object id.
+func TestIntelSTIXExportReimportsIntoAFreshDatabaseUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	feed := filepath.Join(dir, "feed.csv")
+	os.WriteFile(feed, []byte(`type,value,label,severity,source,confidence,tlp,valid_until
+email,j.doe+x@gmail.com,recruiter persona,high,feed,90,amber,2027-01-31
+email_domain,front-company.example,front company mail domain,high,feed,80,green,
+domain,upwork-staffing.example,look-alike staffing site,medium,feed,70,clear,
+url,https://github.com/some-persona,persona GitHub,medium,feed,60,green,
+phone,+1 212 736 5000,shared persona phone,high,feed,85,amber+strict,
+ip,203.0.113.0/24,VPN egress range,low,feed,40,clear,
+ip,198.51.100.7,laptop farm egress,high,feed,90,red,
+wallet,0x52908400098527886E0F7030069857D2E4169EE7,payout wallet,critical,feed,100,amber,
+wallet,1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa,BTC payout,critical,feed,100,green,
+bank_account,GB82 WEST 1234 5698 7654 32,mule account,high,feed,75,amber,
+id_document,passport:KP:745310001,reused passport,high,feed,95,amber,
+address,"350 Fifth Ave, New York, NY 10118, US",shipping address of a laptop farm,high,feed,70,amber,
+device,C02X1234JGH5,serial seen on several personas,medium,feed,60,green,
+name,Kim Chol Su,persona name,low,feed,30,clear,
+`), 0o600)
+	a, b := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
+	if _, errOut, code := ringfenceDB(t, a, "intel", "import", feed); code != 0 {
+		t.Fatalf("import: %s", errOut)
+	}
+	bundle := filepath.Join(dir, "bundle.json")
+	if _, errOut, code := ringfenceDB(t, a, "intel", "export", "--format", "stix", "--source", "feed", "--out", bundle); code != 0 {
+		t.Fatalf("export: %s", errOut)
+	}
+	if _, errOut, code := ringfenceDB(t, b, "intel", "import", bundle); code != 0 {
+		t.Fatalf("re-import into a fresh database: %s", errOut)
+	}
+	read := func(db, source string) []store.Indicator {
+		t.Helper()
+		st, err := dial.Open(context.Background(), db, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		var out []store.Indicator
+		for in, err := range st.Indicators(context.Background(), store.IndicatorQuery{Source: source}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			in.Source, in.SourceRef, in.FirstSeen, in.LastSeen = "", "", time.Time{}, time.Time{}
+			out = append(out, in)
+		}
+		return out
+	}
+	want := read(a, "feed")
+	got := read(b, "stix:feed")
+	if len(want) != 14 {
+		t.Fatalf("the feed loaded %d indicators, want 14", len(want))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("indicators changed on the way through STIX (-before +after):\n%s", diff)
 	}
 }
