@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ringfence/ringfence/internal/shareddata"
 	"github.com/ringfence/ringfence/internal/store"
 	"github.com/ringfence/ringfence/internal/store/dial"
 )
@@ -22,14 +23,7 @@ import (
 // fail in CI when it is missing and skip elsewhere.
 func sharedData(t *testing.T, rel string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: %v", p, err)
-		}
-		t.Skipf("%s is missing: %v", p, err)
-	}
-	return p
+	return shareddata.Path(t, rel)
 }
 
 // ringfenceEnv runs the CLI with the given environment.

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ringfence/ringfence/internal/shareddata"
 	"github.com/ringfence/ringfence/internal/store"
 )
 
@@ -20,13 +21,7 @@ const ofacDataDir = "../../../shared/data/ofac/"
 // missing and skipping elsewhere.
 func listsData(t testing.TB, path string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s missing in CI", path)
-		}
-		t.Skipf("%s not present", path)
-	}
+	b, err := os.ReadFile(shareddata.Require(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ringfence/ringfence/internal/shareddata"
 )
 
 const (
@@ -29,13 +30,7 @@ const (
 // read; it fails in CI when the file is missing and skips elsewhere.
 func sdnXMLOpen(t testing.TB) io.ReadCloser {
 	t.Helper()
-	f, err := os.Open(sdnXMLPath)
-	if errors.Is(err, os.ErrNotExist) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s missing in CI", sdnXMLPath)
-		}
-		t.Skipf("%s not present", sdnXMLPath)
-	}
+	f, err := os.Open(shareddata.Require(t, sdnXMLPath))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,15 +251,12 @@ func TestParseOFACAdvancedHasEverySanctionedAddressOfTheWalletLists(t *testing.T
 			have[in.Value] = true
 		}
 	}
-	files, err := filepath.Glob(filepath.Join(sdnXMLWalletsDir, "sanctioned_addresses_*.txt"))
+	files, err := filepath.Glob(filepath.Join(shareddata.Require(t, sdnXMLWalletsDir), "sanctioned_addresses_*.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no wallet lists in %s", sdnXMLWalletsDir)
-		}
-		t.Skipf("no wallet lists in %s", sdnXMLWalletsDir)
+		t.Fatalf("no wallet lists in %s", sdnXMLWalletsDir)
 	}
 	total := 0
 	for _, path := range files {

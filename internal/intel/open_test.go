@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ringfence/ringfence/internal/shareddata"
 	"github.com/ringfence/ringfence/internal/store"
 )
 
@@ -19,14 +20,7 @@ import (
 // need it fail in CI when it is missing and skip elsewhere.
 func sharedFile(t testing.TB, rel string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: %v", p, err)
-		}
-		t.Skipf("%s is missing: %v", p, err)
-	}
-	return p
+	return shareddata.Path(t, rel)
 }
 
 func TestDetectNamesTheFormatFromTheContent(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/ringfence/ringfence/internal/shareddata"
 	"github.com/ringfence/ringfence/internal/store"
 )
 
@@ -41,13 +42,7 @@ const stixSchemaDir = "../../../shared/data/stix2-schemas"
 // skips it elsewhere.
 func sharedData(t testing.TB, path string) string {
 	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test data missing: %v", err)
-		}
-		t.Skipf("shared test data missing: %v", err)
-	}
-	return path
+	return shareddata.Require(t, path)
 }
 
 func parseSTIXString(t *testing.T, s string) []*Result {

@@ -2,7 +2,7 @@ package normalize
 
 import (
 	"encoding/csv"
-	"errors"
+	"github.com/ringfence/ringfence/internal/shareddata"
 	"io"
 	"os"
 	"sort"
@@ -29,13 +29,7 @@ func sdnDPRKNames(t *testing.T) map[string]string {
 // The file is not in the repository; CI must have it.
 func sdnIndividuals(t *testing.T, program string) map[string]string {
 	t.Helper()
-	f, err := os.Open(sdnCSVPath)
-	if errors.Is(err, os.ErrNotExist) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("SDN list %s missing in CI", sdnCSVPath)
-		}
-		t.Skipf("SDN list %s not present", sdnCSVPath)
-	}
+	f, err := os.Open(shareddata.Require(t, sdnCSVPath))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ringfence/ringfence/internal/shareddata"
 )
 
 type walletCase struct {
@@ -238,13 +239,7 @@ func TestWalletOneTypo(t *testing.T) {
 // the bare addresses of the chains ringfence detects are detected as that
 // chain.
 func TestWalletSanctionedFiles(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "data", "wallets-2025-11-19")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("sanctioned-address files missing: %v", err)
-		}
-		t.Skipf("sanctioned-address files missing: %v", err)
-	}
+	dir := shareddata.Path(t, "wallets-2025-11-19")
 	// detected maps a file's ticker to the chain bare detection must find.
 	detected := map[string]string{"XBT": "btc", "ETH": "eth", "TRX": "trx", "LTC": "ltc", "XMR": "xmr"}
 	// mislisted are entries published under the wrong chain.
