@@ -40,7 +40,7 @@ number) are warnings: the record is stored without them.
 Flags:
   --db DSN       database: a file path for SQLite or postgres://…
                  (default $RINGFENCE_DB or ringfence.db)
-  --chunk N      records per transaction (default 2000)
+  --chunk N      records per transaction (default 10000)
   --strict       stop at the first bad record
   --region CC    country for phone numbers without a country code
                  (default: the country of the record's first address)
@@ -54,7 +54,7 @@ Example:
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 		dbFlag := fs.String("db", "", "database")
-		chunk := fs.Int("chunk", 2000, "records per transaction")
+		chunk := fs.Int("chunk", 10000, "records per transaction")
 		strict := fs.Bool("strict", false, "stop at the first bad record")
 		region := fs.String("region", "", "default country for phone numbers")
 		files, err := parseFlags(fs, c, e, args)
@@ -116,9 +116,14 @@ type importer struct {
 	res                store.PutResult
 }
 
-// job is one chunk on its way: records in, subjects and warnings out.
+// job is a batch of records on its way: records in, subjects and warnings
+// out. Batches are at most batchSize records so that normalising spreads
+// over the cores and little is in flight; the writer gathers batches into
+// chunks of --chunk records, one transaction each. endOfChunk marks the
+// batch that closes a chunk.
 type job struct {
-	recs     []subject.Record
+	endOfChunk bool
+	recs       []subject.Record
 	files    []string
 	subjects []store.Subject
 	warnings []string
@@ -144,6 +149,7 @@ func (imp *importer) run(ctx context.Context, files []string) error {
 	invalid := 0
 	go func() {
 		var err error
+		var pending []store.Subject
 		for j := range ordered {
 			<-j.done
 			if err != nil {
@@ -154,14 +160,19 @@ func (imp *importer) run(ctx context.Context, files []string) error {
 				fmt.Fprintln(imp.e.stderr, w)
 			}
 			invalid += j.invalid
+			pending = append(pending, j.subjects...)
+			if !j.endOfChunk {
+				continue
+			}
 			var r store.PutResult
-			r, err = imp.st.PutSubjects(ctx, j.subjects)
+			r, err = imp.st.PutSubjects(ctx, pending)
 			if err != nil {
 				cancel()
 				continue
 			}
 			imp.res = imp.res.Add(r)
-			imp.prog.add(len(j.subjects))
+			imp.prog.add(len(pending))
+			pending = pending[:0]
 		}
 		written <- err
 	}()
@@ -204,10 +215,18 @@ func (imp *importer) normalise(j *job) {
 // after the last, at the first bad record with --strict, or when the
 // context ends.
 func (imp *importer) readAll(ctx context.Context, files []string, send func(*job) error) error {
+	batch := min(imp.chunk, batchSize)
 	j := &job{}
-	flush := func() error {
-		if len(j.recs) == 0 {
+	inChunk := 0 // records of the current chunk sent so far
+	// flush sends the batch; closing ends the chunk there.
+	flush := func(closing bool) error {
+		if len(j.recs) == 0 && !(closing && inChunk > 0) {
 			return nil
+		}
+		inChunk += len(j.recs)
+		j.endOfChunk = closing || inChunk == imp.chunk
+		if j.endOfChunk {
+			inChunk = 0
 		}
 		if err := send(j); err != nil {
 			return err
@@ -241,7 +260,7 @@ func (imp *importer) readAll(ctx context.Context, files []string, send func(*job
 				imp.prog.done()
 				fmt.Fprintln(imp.e.stderr, le)
 				if imp.strict {
-					if err = flush(); err == nil {
+					if err = flush(true); err == nil {
 						err = fmt.Errorf("stopped at the first bad record (--strict): %w", errBadInput)
 					}
 					break
@@ -255,8 +274,8 @@ func (imp *importer) readAll(ctx context.Context, files []string, send func(*job
 			imp.read++
 			j.recs = append(j.recs, rec)
 			j.files = append(j.files, file)
-			if len(j.recs) == imp.chunk {
-				if err = flush(); err != nil {
+			if len(j.recs) == batch || inChunk+len(j.recs) == imp.chunk {
+				if err = flush(false); err != nil {
 					break
 				}
 			}
@@ -266,8 +285,11 @@ func (imp *importer) readAll(ctx context.Context, files []string, send func(*job
 			return err
 		}
 	}
-	return flush()
+	return flush(true)
 }
+
+// batchSize bounds the records normalised as one unit of work.
+const batchSize = 1000
 
 // storeSubject is a record as the store keeps it: the raw record, and each
 // identifier's canonical value and keys indexed under their own kinds, so
