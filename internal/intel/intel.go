@@ -24,13 +24,14 @@ import (
 )
 
 // Attribute kinds of a watchlist entry that are not identifier kinds. They
-// are stored as indicators so that an entry's facts travel with it.
+// are stored as indicators so that an entry's facts travel with it; the
+// store names them, since matching reads them too.
 const (
-	KindBirthDate   = "birth_date"  // YYYY, YYYY-MM or YYYY-MM-DD
-	KindNationality = "nationality" // ISO 3166 alpha-2
-	KindProgram     = "program"     // a sanctions programme, e.g. DPRK3, NPWMD
-	KindEntityType  = "entity_type" // individual, entity, vessel, aircraft
-	KindSWIFT       = "swift_bic"   // a bank's SWIFT/BIC code
+	KindBirthDate   = store.KindBirthDate
+	KindNationality = store.KindNationality
+	KindProgram     = store.KindProgram
+	KindEntityType  = store.KindEntityType
+	KindSWIFT       = "swift_bic" // a bank's SWIFT/BIC code
 )
 
 // Severities, in order.

@@ -159,6 +159,16 @@ func (r PutResult) Add(o PutResult) PutResult {
 // the hub decides from them what may be shared with whom.
 var TLPs = []string{"clear", "green", "amber", "amber+strict", "red"}
 
+// Kinds of the indicators that describe a watchlist entry rather than
+// identify it; they share the entry's Source and SourceRef with its names
+// and identifiers, so screening can weigh a name match by them.
+const (
+	KindBirthDate   = "birth_date"  // YYYY, YYYY-MM or YYYY-MM-DD
+	KindNationality = "nationality" // ISO 3166 alpha-2
+	KindProgram     = "program"     // a sanctions programme, e.g. DPRK3, NPWMD
+	KindEntityType  = "entity_type" // individual, entity, vessel, aircraft
+)
+
 // Indicator is a value known to be bad, with where it came from and how
 // much to trust it.
 type Indicator struct {
