@@ -124,11 +124,11 @@ type importer struct {
 type job struct {
 	endOfChunk bool
 	recs       []subject.Record
-	files    []string
-	subjects []store.Subject
-	warnings []string
-	invalid  int
-	done     chan struct{}
+	files      []string
+	subjects   []store.Subject
+	warnings   []string
+	invalid    int
+	done       chan struct{}
 }
 
 func (imp *importer) run(ctx context.Context, files []string) error {
