@@ -286,25 +286,6 @@ func FuzzParseMISP(f *testing.F) {
 	f.Add([]byte(`{"response":[{"Event":{"Tag":[{"name":"tlp:red"}],"Object":[{"name":"bank-account","Attribute":[{"type":"bank-account-nr","value":"1","object_relation":"account"},{"type":"aba-rtn","value":"021000021","object_relation":"aba-rtn"}]}]}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rs, err := ParseMISP(context.Background(), bytes.NewReader(data), "fuzz.json")
-		if err != nil {
-			var pe *ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("error %v is not a *ParseError", err)
-			}
-			if rs != nil {
-				t.Fatal("results returned with an error")
-			}
-			return
-		}
-		for _, r := range rs {
-			for _, in := range r.Indicators {
-				if _, ok := tlpRank[in.TLP]; !ok {
-					t.Fatalf("indicator with TLP %q", in.TLP)
-				}
-				if v, err := Canonical(in.Kind, in.Value); err != nil || v != in.Value {
-					t.Fatalf("indicator value %q is not canonical %s (%v)", in.Value, in.Kind, err)
-				}
-			}
-		}
+		checkParsed(t, rs, err)
 	})
 }

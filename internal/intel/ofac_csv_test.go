@@ -178,6 +178,24 @@ func listsCheckIndicators(t *testing.T, res *Result) {
 }
 
 // listsEntry returns kind → values of one entry.
+// entryHas checks that an entry (as listsEntry gives it) holds every
+// wanted value; wanted values are written as the list writes them and
+// normalised here.
+func entryHas(t *testing.T, got, want map[string][]string) {
+	t.Helper()
+	for kind, values := range want {
+		for _, raw := range values {
+			v, err := Canonical(kind, raw)
+			if err != nil {
+				t.Fatalf("wanted %s %q does not normalise: %v", kind, raw, err)
+			}
+			if !slices.Contains(got[kind], v) {
+				t.Errorf("%s %q missing; the entry has %s: %q", kind, v, kind, got[kind])
+			}
+		}
+	}
+}
+
 func listsEntry(res *Result, ref string) map[string][]string {
 	m := map[string][]string{}
 	for _, in := range res.Indicators {
@@ -266,18 +284,7 @@ func TestParseOFACCSVKnownEntries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := listsEntry(tt.res, tt.ref)
-			for kind, values := range tt.want {
-				for _, raw := range values {
-					// Wanted values are written as the list writes them.
-					v, err := Canonical(kind, raw)
-					if err != nil {
-						t.Fatalf("wanted %s %q does not normalise: %v", kind, raw, err)
-					}
-					if !slices.Contains(got[kind], v) {
-						t.Errorf("%s %q missing; the entry has %s: %q", kind, v, kind, got[kind])
-					}
-				}
-			}
+			entryHas(t, got, tt.want)
 			for kind, values := range tt.wantNotIn {
 				for _, v := range values {
 					if slices.Contains(got[kind], v) {

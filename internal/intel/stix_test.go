@@ -688,25 +688,33 @@ func FuzzParseSTIX(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rs, err := ParseSTIX(context.Background(), bytes.NewReader(data), "fuzz.json")
-		if err != nil {
-			var pe *ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("error %v is not a *ParseError", err)
-			}
-			if rs != nil {
-				t.Fatal("results returned with an error")
-			}
-			return
-		}
-		for _, r := range rs {
-			for _, in := range r.Indicators {
-				if _, ok := tlpRank[in.TLP]; !ok {
-					t.Fatalf("indicator with TLP %q", in.TLP)
-				}
-				if v, err := Canonical(in.Kind, in.Value); err != nil || v != in.Value {
-					t.Fatalf("indicator value %q is not canonical %s (%v)", in.Value, in.Kind, err)
-				}
-			}
-		}
+		checkParsed(t, rs, err)
 	})
+}
+
+// checkParsed holds a parser to its contract on any input: an error is a
+// *ParseError and comes without results; results carry only known TLPs and
+// canonical values.
+func checkParsed(t *testing.T, rs []*Result, err error) {
+	t.Helper()
+	if err != nil {
+		var pe *ParseError
+		if !errors.As(err, &pe) {
+			t.Fatalf("error %v is not a *ParseError", err)
+		}
+		if rs != nil {
+			t.Fatal("results returned with an error")
+		}
+		return
+	}
+	for _, r := range rs {
+		for _, in := range r.Indicators {
+			if _, ok := tlpRank[in.TLP]; !ok {
+				t.Fatalf("indicator with TLP %q", in.TLP)
+			}
+			if v, err := Canonical(in.Kind, in.Value); err != nil || v != in.Value {
+				t.Fatalf("indicator value %q is not canonical %s (%v)", in.Value, in.Kind, err)
+			}
+		}
+	}
 }
