@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-
-	"golang.org/x/text/language"
 )
 
 // AddressParts is a postal address as the subject record carries it.
@@ -31,7 +29,10 @@ func Address(s, region string) (Value, error) {
 	}
 	fields := make([]string, 0, 6)
 	for f := range strings.SplitSeq(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
+		// A field of punctuation alone ("!") vanishes from the canonical
+		// form, so it must not take a place (the city's) here either, or
+		// the canonical form would re-parse differently.
+		if f = strings.TrimSpace(f); f != "" && cleanText(f, true) != "" {
 			fields = append(fields, f)
 		}
 	}
@@ -47,7 +48,7 @@ func Address(s, region string) (Value, error) {
 		// A field with digits is a postcode, whatever Country makes of its
 		// letters ("0UK").
 		if !hasDigit(last) && !(defUS && usStateCode(last) != "") {
-			if c, ok := countryCode(last); ok {
+			if c, ok := Country(last); ok {
 				p.Country = c
 				fields = fields[:n-1]
 			}
@@ -136,7 +137,7 @@ func addressOf(p AddressParts, region, input string) (Value, error) {
 	facts := map[string]string{}
 	country := ""
 	if c := strings.TrimSpace(p.Country); c != "" {
-		code, ok := countryCode(c)
+		code, ok := Country(c)
 		if !ok {
 			return Value{}, invalid(KindAddress, input, "country %s is not a known country name or ISO code", quoteShort(c))
 		}
@@ -163,7 +164,7 @@ func addressOf(p AddressParts, region, input string) (Value, error) {
 		facts["country_inferred"] = "true"
 	}
 	if country == "" && strings.TrimSpace(region) != "" {
-		code, ok := countryCode(region)
+		code, ok := Country(region)
 		if !ok {
 			return Value{}, invalid(KindAddress, input, "default region %s is not a known country", quoteShort(region))
 		}
@@ -645,24 +646,6 @@ var usStates = func() map[string]string {
 	}
 	return m
 }()
-
-// countryCode is Country with one guard: Country currently answers some
-// deprecated codes, "FX" for "France" and "UK" for "United Kingdom", while
-// Country("FX") and Country("UK") answer differently. An address must have
-// one country code or its canonical form would not re-parse to itself, so
-// deprecated codes are replaced by their successors.
-func countryCode(s string) (string, bool) {
-	c, ok := Country(s)
-	if !ok {
-		return "", false
-	}
-	if r, err := language.ParseRegion(c); err == nil {
-		if cc := r.Canonicalize().String(); len(cc) == 2 {
-			c = cc
-		}
-	}
-	return c, true
-}
 
 func usStateCode(r string) string { return usStates[r] }
 

@@ -60,6 +60,11 @@ var countryTable = sync.OnceValue(func() countries {
 	for _, c := range []string{"UK", "AC", "CP", "DG", "EA", "IC", "TA", "EU", "EZ", "UN"} {
 		delete(codes, c)
 	}
+	for name, c := range m {
+		if !codes[c] {
+			delete(m, name) // "canary islands" must not answer IC
+		}
+	}
 	return countries{names: m, codes: codes}
 })
 

@@ -29,3 +29,14 @@ func TestCountry(t *testing.T) {
 		}
 	}
 }
+
+// TestCountryAnswersAreCodesOfTheirOwn: whatever Country answers, asked
+// again, it answers itself, so a canonical address or phone re-reads to
+// the same country (deprecated codes such as FX or UK never come out).
+func TestCountryAnswersAreCodesOfTheirOwn(t *testing.T) {
+	for name, code := range countryTable().names {
+		if again, ok := Country(code); !ok || again != code {
+			t.Errorf("Country(%q) = %q, but Country(%q) = %q, %v", name, code, code, again, ok)
+		}
+	}
+}

@@ -130,7 +130,7 @@ func phoneRegion(region string) (string, error) {
 	if len(r) == 2 && phonenumbers.GetCountryCodeForRegion(r) != 0 {
 		return r, nil
 	}
-	if c, ok := countryCode(r); ok && phonenumbers.GetCountryCodeForRegion(c) != 0 {
+	if c, ok := Country(r); ok && phonenumbers.GetCountryCodeForRegion(c) != 0 {
 		return c, nil
 	}
 	return "", errors.New("default region " + quoteShort(region) + " is not a country with a telephone numbering plan")
