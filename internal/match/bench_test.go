@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/ringfence/ringfence/internal/match/matchtest"
+
 	"github.com/ringfence/ringfence/internal/normalize"
 	"github.com/ringfence/ringfence/internal/store"
 	"github.com/ringfence/ringfence/internal/subject"
@@ -16,12 +18,12 @@ import (
 // BenchmarkMatchName looks up the DPRK name variants against the whole SDN
 // list, through the index and, for comparison, by scanning every name.
 func BenchmarkMatchName(b *testing.B) {
-	res := loadSDN(b)
+	res := matchtest.LoadSDN(b)
 	x := NewIndexFromSlice(res.Indicators)
-	vs := dprkVariants(res)
+	vs := matchtest.DPRKVariants(res)
 	qs := make([]Query, len(vs))
 	for i, v := range vs {
-		qs[i] = nameQuery(b, v.name, v.dob)
+		qs[i] = nameQuery(b, v.Name, v.DOB)
 	}
 	b.Run("index", func(b *testing.B) {
 		b.ReportAllocs()
@@ -47,7 +49,7 @@ func BenchmarkMatchName(b *testing.B) {
 // phones, wallets, IP addresses and ranges, and domains. It reports
 // records/s and the heap the index holds.
 func BenchmarkMatchRecord(b *testing.B) {
-	res := loadSDN(b)
+	res := matchtest.LoadSDN(b)
 	var qs []Query
 	var recs []subject.Record
 	err := synth.Generate(context.Background(), synth.Options{N: 5000, Seed: 42}, func(r subject.Record, _ synth.Truth) error {

@@ -97,6 +97,9 @@ type Hit struct {
 	IndicatorKind  string `json:"indicator_kind"`
 	IndicatorValue string `json:"indicator_value"`
 	Label          string `json:"label,omitempty"`
+	// Severity is the indicator's severity as its source gave it (info,
+	// low, medium, high, critical), or empty.
+	Severity string `json:"severity,omitempty"`
 	// Source and SourceRef name the list and the entry.
 	Source    string `json:"source"`
 	SourceRef string `json:"source_ref"`
@@ -129,6 +132,7 @@ type Stats struct {
 // because an index may hold millions.
 type indicator struct {
 	kind, value, label string
+	severity           string
 	entry              int32
 	confidence         int16
 }
@@ -192,7 +196,7 @@ func NewIndex(seq iter.Seq2[store.Indicator, error]) (*Index, error) {
 		}
 		id := int32(len(x.inds))
 		x.inds = append(x.inds, indicator{kind: in.Kind, value: in.Value, label: label, entry: e,
-			confidence: int16(in.Confidence)})
+			severity: in.Severity, confidence: int16(in.Confidence)})
 		switch in.Kind {
 		case string(normalize.KindName):
 			x.names.add(in.Value, id, e)
@@ -365,7 +369,7 @@ func (x *Index) exactHit(id subject.Identifier, i int32, t MatchType) Hit {
 		expl += ", programme " + strings.Join(e.programs, ", ")
 	}
 	return Hit{Attribute: id.Attribute, Kind: string(id.Kind), Value: id.Canonical, Type: t,
-		IndicatorKind: in.kind, IndicatorValue: in.value, Label: in.label,
+		IndicatorKind: in.kind, IndicatorValue: in.value, Label: in.label, Severity: in.severity,
 		Source: e.source, SourceRef: e.ref, Programs: e.programs,
 		Confidence: conf, Explanation: expl}
 }

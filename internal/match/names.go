@@ -330,7 +330,7 @@ func (x *Index) nameHit(q Query, id subject.Identifier, s nameScore, tokens stri
 		b.WriteString(strings.Join(e.programs, ", "))
 	}
 	return Hit{Attribute: id.Attribute, Kind: string(id.Kind), Value: id.Canonical, Type: s.typ,
-		IndicatorKind: in.kind, IndicatorValue: in.value, Label: in.label,
+		IndicatorKind: in.kind, IndicatorValue: in.value, Label: in.label, Severity: in.severity,
 		Source: e.source, SourceRef: e.ref, Programs: e.programs,
 		Similarity: s.sim, DOB: dob, Nationality: nat, Confidence: conf, Explanation: b.String()}
 }

@@ -1,148 +1,15 @@
 package match
 
 import (
-	"bufio"
-	"compress/bzip2"
-	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"slices"
-	"strings"
-	"sync"
 	"testing"
 
-	"github.com/ringfence/ringfence/internal/intel"
+	"github.com/ringfence/ringfence/internal/match/matchtest"
+
 	"github.com/ringfence/ringfence/internal/normalize"
-	"github.com/ringfence/ringfence/internal/shareddata"
 	"github.com/ringfence/ringfence/internal/subject"
 )
-
-// sdn caches the parsed SDN list: parsing takes about three seconds, and
-// the tests and benchmarks of one run share it.
-var sdn struct {
-	once sync.Once
-	res  *intel.Result
-	err  error
-}
-
-func loadSDN(t testing.TB) *intel.Result {
-	t.Helper()
-	path := shareddata.Path(t, "ofac/sdn-advanced-2025-11-19/sdn_advanced.xml.bz2")
-	sdn.once.Do(func() {
-		f, err := os.Open(path)
-		if err != nil {
-			sdn.err = err
-			return
-		}
-		defer f.Close()
-		sdn.res, sdn.err = intel.ParseOFACAdvanced(context.Background(),
-			bzip2.NewReader(bufio.NewReaderSize(f, 1<<20)), "sdn_advanced.xml")
-	})
-	if sdn.err != nil {
-		t.Fatalf("parse SDN list: %v", sdn.err)
-	}
-	return sdn.res
-}
-
-// variant is a spelling of a listed DPRK individual's primary name.
-type variant struct {
-	ref, how, name, dob string
-}
-
-// dprkVariants returns, for every individual under a DPRK programme, the
-// variants of its primary name (the first name the list gives): the
-// Revised Romanization spelling, given name before surname, and the given
-// name hyphenated or joined.
-func dprkVariants(res *intel.Result) []variant {
-	type person struct {
-		primary, dob string
-		dprk, indiv  bool
-	}
-	people := map[string]*person{}
-	var order []string
-	for _, in := range res.Indicators {
-		p := people[in.SourceRef]
-		if p == nil {
-			p = &person{}
-			people[in.SourceRef] = p
-			order = append(order, in.SourceRef)
-		}
-		switch in.Kind {
-		case "name":
-			if p.primary == "" {
-				p.primary = in.Value
-			}
-		case "birth_date":
-			if p.dob == "" {
-				p.dob = in.Value
-			}
-		case "program":
-			p.dprk = p.dprk || strings.HasPrefix(in.Value, "DPRK")
-		case "entity_type":
-			p.indiv = in.Value == "INDIVIDUAL"
-		}
-	}
-	var out []variant
-	for _, ref := range order {
-		p := people[ref]
-		if !p.dprk || !p.indiv || p.primary == "" {
-			continue
-		}
-		words := strings.Fields(p.primary)
-		add := func(how string, ws []string) {
-			out = append(out, variant{ref, how, strings.Join(ws, " "), p.dob})
-		}
-		rr := make([]string, len(words))
-		for i, w := range words {
-			rr[i] = toRR(w)
-		}
-		add("revised romanization", rr)
-		if len(words) > 1 {
-			add("given name first", append(slices.Clone(words[1:]), words[0]))
-		}
-		if len(words) > 2 {
-			add("given name hyphenated", []string{words[0], strings.Join(words[1:], "-")})
-			add("given name joined", []string{words[0], strings.Join(words[1:], "")})
-		}
-	}
-	return out
-}
-
-// toRR respells a McCune–Reischauer or DPRK word the way the Revised
-// Romanization would, deterministically where the systems are ambiguous:
-// an o not part of oo, oe, oi or ou becomes eo (ŏ; wrong for a true o,
-// which is the point of testing), and initial k, t, p, ch become g, d, b,
-// j. Words that are not Korean are left alone.
-func toRR(w string) string {
-	if _, ok := keyOf(w); !ok || w == "park" {
-		return w // not Korean, or a passport spelling RR has no rule for
-	}
-	var b strings.Builder
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if c == 'o' && (i+1 >= len(w) || !strings.ContainsRune("oeiu", rune(w[i+1]))) && (i == 0 || w[i-1] != 'o') {
-			b.WriteString("eo")
-			continue
-		}
-		b.WriteByte(c)
-	}
-	s := b.String()
-	for _, p := range [][2]string{{"ch", "j"}, {"k", "g"}, {"t", "d"}, {"p", "b"}} {
-		if strings.HasPrefix(s, p[0]) && !strings.HasPrefix(s, p[0]+"h") {
-			return p[1] + s[len(p[0]):]
-		}
-	}
-	return s
-}
-
-func keyOf(w string) (string, bool) {
-	v, err := normalize.Name(w)
-	if err != nil || v.Facts["korean"] != "true" {
-		return "", false
-	}
-	return v.Key("name_key"), true
-}
 
 func nameQuery(t testing.TB, name, dob string) Query {
 	t.Helper()
@@ -157,17 +24,17 @@ func nameQuery(t testing.TB, name, dob string) Query {
 // listed DPRK individual's name, given with the listed birth date, has
 // that individual as its top hit.
 func TestSDNVariantsFindTheirEntry(t *testing.T) {
-	res := loadSDN(t)
+	res := matchtest.LoadSDN(t)
 	x := NewIndexFromSlice(res.Indicators)
-	vs := dprkVariants(res)
+	vs := matchtest.DPRKVariants(res)
 	if len(vs) < 300 {
 		t.Fatalf("got %d variants of DPRK individuals, want at least 300", len(vs))
 	}
 	found := 0
 	var misses []string
 	for _, v := range vs {
-		hits := x.Match(nameQuery(t, v.name, v.dob))
-		if len(hits) > 0 && hits[0].SourceRef == v.ref {
+		hits := x.Match(nameQuery(t, v.Name, v.DOB))
+		if len(hits) > 0 && hits[0].SourceRef == v.Ref {
 			found++
 			continue
 		}
@@ -175,7 +42,7 @@ func TestSDNVariantsFindTheirEntry(t *testing.T) {
 		if len(hits) > 0 {
 			top = fmt.Sprintf("top %s %q (%d)", hits[0].SourceRef, hits[0].IndicatorValue, hits[0].Confidence)
 		}
-		misses = append(misses, fmt.Sprintf("%s %s %q dob %q: %s", v.ref, v.how, v.name, v.dob, top))
+		misses = append(misses, fmt.Sprintf("%s %s %q dob %q: %s", v.Ref, v.How, v.Name, v.DOB, top))
 	}
 	recall := float64(found) / float64(len(vs))
 	t.Logf("index: %d of %d variants of %d-entry DPRK set have the right top hit: recall %.3f", found, len(vs), countRefs(vs), recall)
@@ -187,10 +54,10 @@ func TestSDNVariantsFindTheirEntry(t *testing.T) {
 	}
 }
 
-func countRefs(vs []variant) int {
+func countRefs(vs []matchtest.Variant) int {
 	refs := map[string]bool{}
 	for _, v := range vs {
-		refs[v.ref] = true
+		refs[v.Ref] = true
 	}
 	return len(refs)
 }
@@ -199,23 +66,23 @@ func countRefs(vs []variant) int {
 // Jaro-Winkler on sorted words finds on the same variants, to show what
 // the romanisation-aware index buys.
 func TestNaiveBaselineRecall(t *testing.T) {
-	res := loadSDN(t)
+	res := matchtest.LoadSDN(t)
 	x := NewIndexFromSlice(res.Indicators)
 	// Every fourth variant: the scan costs 48,000 comparisons a name, and
 	// the package's tests must stay fast.
-	var vs []variant
-	for i, v := range dprkVariants(res) {
+	var vs []matchtest.Variant
+	for i, v := range matchtest.DPRKVariants(res) {
 		if i%4 == 0 {
 			vs = append(vs, v)
 		}
 	}
 	naive, index := 0, 0
 	for _, v := range vs {
-		q := nameQuery(t, v.name, v.dob)
-		if best, ok := x.naiveBest(q); ok && x.entries[x.names.names[best].entry].ref == v.ref {
+		q := nameQuery(t, v.Name, v.DOB)
+		if best, ok := x.naiveBest(q); ok && x.entries[x.names.names[best].entry].ref == v.Ref {
 			naive++
 		}
-		if hits := x.Match(q); len(hits) > 0 && hits[0].SourceRef == v.ref {
+		if hits := x.Match(q); len(hits) > 0 && hits[0].SourceRef == v.Ref {
 			index++
 		}
 	}
@@ -246,30 +113,16 @@ func (x *Index) naiveBest(q Query) (int32, bool) {
 	return best, best >= 0
 }
 
-// commonKoreanNames are frequent full names in South Korea, none of them a
-// listed person's identity.
-var commonKoreanNames = []string{
-	"Kim Min-jun", "Lee Seo-yeon", "Park Ji-hoon", "Choi Seo-yun", "Jung Min-seo", "Kang Ji-woo",
-	"Cho Ha-eun", "Yoon Do-yun", "Jang Ye-jun", "Lim Si-woo", "Han Ji-min", "Oh Hyun-woo",
-	"Seo Ji-ho", "Shin Eun-ji", "Kwon Joon-young", "Hwang Seung-hyun", "Ahn Su-bin", "Song Min-ji",
-	"Jeon Ji-hyun", "Hong Sung-min", "Kim Ji-hoon", "Lee Min-ho", "Park Seo-jun", "Choi Yu-jin",
-	"Kim Young-ho", "Lee Jung-hoon", "Park Sung-ho", "Kim Sang-woo", "Lee Hyun-jung", "Kim Eun-ji",
-	"Yoo Jae-suk", "Moon Jae-won", "Bae Soo-ji", "Baek Jong-won", "Nam Joo-hyuk", "Go Yoon-jung",
-	"Kim Dong-hyun", "Lee Seung-gi", "Park Bo-young", "Jung Hae-in", "Kim Tae-ri", "Lee Ji-eun",
-	"Kim Hyun-soo", "Lee Sang-hoon", "Park Jin-young", "Choi Woo-shik", "Kim Chol-su", "Ri Yong-ho",
-	"Kim Yong-chol", "Pak Chol",
-}
-
 // TestCommonKoreanNamesStayBelowHigh checks the namesake rule: common
 // names, some of them shared by listed DPRK officials (Kim Yong Chol, Ri
 // Yong Ho, Pak Chol), with birth dates the list does not give, never reach
 // the "high" confidence screening alerts on.
 func TestCommonKoreanNamesStayBelowHigh(t *testing.T) {
-	res := loadSDN(t)
+	res := matchtest.LoadSDN(t)
 	x := NewIndexFromSlice(res.Indicators)
 	r := rand.New(rand.NewPCG(7, 11))
 	hitsSeen, worst := 0, 0
-	for _, name := range commonKoreanNames {
+	for _, name := range matchtest.CommonKoreanNames {
 		// A random date, redrawn while it agrees with a namesake's listed
 		// date or year: such a person is indistinguishable by name and
 		// date from the listed one, and is not what this test is about.
@@ -299,5 +152,5 @@ func TestCommonKoreanNamesStayBelowHigh(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d common names × 4 nationalities: %d hits, highest confidence %d", len(commonKoreanNames), hitsSeen, worst)
+	t.Logf("%d common names × 4 nationalities: %d hits, highest confidence %d", len(matchtest.CommonKoreanNames), hitsSeen, worst)
 }
