@@ -44,6 +44,8 @@ func commands() []command {
 	return []command{
 		normalizeCommand(),
 		checkCommand(),
+		screenCommand(),
+		rulesCommand(),
 		genCommand(),
 		importCommand(),
 		intelCommand(),

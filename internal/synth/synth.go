@@ -606,11 +606,24 @@ func residentialIP(r *rand.Rand) string {
 	return fmt.Sprintf("%d.%d.%d.%d", pick(r, firsts), r.IntN(256), r.IntN(256), 1+r.IntN(254))
 }
 
+// vpnBlocks are the /24s of the synthetic commercial-VPN exits.
+var vpnBlocks = []string{"185.220.101", "45.83.220", "103.75.118", "194.36.98", "146.70.12"}
+
 // vpnIP draws from a small pool of commercial-VPN egress addresses shared
 // by fraudulent personas and privacy-minded ordinary users alike.
 func vpnIP(r *rand.Rand) string {
-	blocks := []string{"185.220.101", "45.83.220", "103.75.118", "194.36.98", "146.70.12"}
-	return fmt.Sprintf("%s.%d", pick(r, blocks), 10+r.IntN(20))
+	return fmt.Sprintf("%s.%d", pick(r, vpnBlocks), 10+r.IntN(20))
+}
+
+// VPNRanges returns the CIDR ranges the population's VPN users and ring
+// personas connect from, as the IP intelligence a screening test loads
+// would list them.
+func VPNRanges() []string {
+	out := make([]string, len(vpnBlocks))
+	for i, b := range vpnBlocks {
+		out[i] = b + ".0/24"
+	}
+	return out
 }
 
 func coworkingIP(gr *rand.Rand) string {

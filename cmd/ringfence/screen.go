@@ -1,0 +1,576 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ringfence/ringfence/internal/match"
+	"github.com/ringfence/ringfence/internal/normalize"
+	"github.com/ringfence/ringfence/internal/screen"
+	"github.com/ringfence/ringfence/internal/store"
+	"github.com/ringfence/ringfence/internal/subject"
+)
+
+func screenCommand() command {
+	c := command{
+		name:    "screen",
+		summary: "screen subject records: a scored, explained verdict per person",
+		usage: `Usage: ringfence screen FILE... [--format jsonl|csv|table] [--rules FILE]... [--store]
+                        [--min-level LEVEL] [--strict] [--region CC] [--db DSN]
+
+Screens every record (JSON Lines or CSV, gzip read transparently, "-" is
+standard input) against the intelligence in the database, against the other
+records of the input (before and after it) and against stored subjects, and
+prints one verdict per record: a score 0–100, a level (clear, low, medium,
+high, critical) and every hit with its rule, the record's field and value,
+what it matched, the source and an explanation. "high" and "critical" mean:
+stop and review before hiring or paying.
+
+Rules are data: the embedded DPRK IT-worker pack ('ringfence rules list'),
+plus any --rules FILE, whose rules add to it or replace the pack's rule of
+the same id (docs/RULES.md). A rule that does not compile stops the command
+before anything is read, naming the rule, its file and line.
+
+A bad record is reported with its file, line and field and skipped (exit
+code 2 at the end); --strict stops at the first. Progress goes to stderr,
+and a summary at the end: verdicts per level and the rules that fired most.
+
+Flags:
+  --format F      jsonl (one object per record), csv, or table; default
+                  table on a terminal, jsonl otherwise
+  --rules FILE    a rule file to add (repeatable)
+  --store         also store the subjects and their verdicts, so later
+                  runs link to them (one transaction per 10,000 records)
+  --min-level L   print only verdicts at level L or above (default clear)
+  --strict        stop at the first bad record
+  --region CC     country for phone numbers without a country code
+  --db DSN        database: a file path for SQLite or postgres://…
+                  (default $RINGFENCE_DB or ringfence.db)
+
+Example:
+  $ ringfence intel import sdn_advanced.xml
+  $ ringfence screen applicants.jsonl --format table --min-level high
+  ID        LEVEL     SCORE  EVIDENCE
+  S0000007  critical  100    shared-payout-account: payout account "021000021:4417…" is also given by 2 other …
+  screened 400 records in 0.2s (2,000/s): 9 critical, 4 high, 12 medium, 30 low, 345 clear
+  top rules: near-duplicate-resume 11, shared-payout-account 9, laptop-farm-address 7
+`,
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+		dbFlag := fs.String("db", "", "database")
+		format := fs.String("format", "", "jsonl, csv or table")
+		var ruleFiles stringList
+		fs.Var(&ruleFiles, "rules", "rule file")
+		keep := fs.Bool("store", false, "store subjects and verdicts")
+		minLevel := fs.String("min-level", screen.Clear, "lowest level printed")
+		strict := fs.Bool("strict", false, "stop at the first bad record")
+		region := fs.String("region", "", "default country for phone numbers")
+		files, err := parseFlags(fs, c, e, args)
+		if err != nil {
+			return err
+		}
+		if len(files) == 0 {
+			return usagef("screen needs at least one FILE (see 'ringfence help screen')")
+		}
+		if *format == "" {
+			*format = "jsonl"
+			if isTerminal(e.stdout) {
+				*format = "table"
+			}
+		}
+		if !slices.Contains([]string{"jsonl", "csv", "table"}, *format) {
+			return usagef("--format %q: want jsonl, csv or table", *format)
+		}
+		if screen.LevelRank(*minLevel) < 0 {
+			return usagef("--min-level %q: want one of %s", *minLevel, strings.Join(screen.Levels, ", "))
+		}
+		if *region != "" {
+			cc, ok := normalize.Country(*region)
+			if !ok {
+				return usagef("--region %q is not an ISO 3166 country code", *region)
+			}
+			*region = cc
+		}
+		rules, err := loadRules(ruleFiles)
+		if err != nil {
+			return err
+		}
+		st, err := openIntelStore(ctx, e, *dbFlag)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		start := time.Now()
+		x, err := match.NewIndex(st.Indicators(ctx, store.IndicatorQuery{ValidAt: time.Now()}))
+		if err != nil {
+			return err
+		}
+		ist := x.Stats()
+		fmt.Fprintf(e.stderr, "loaded %d indicators (%d list entries, %d names) in %.1fs\n",
+			ist.Indicators, ist.Entries, ist.Names, time.Since(start).Seconds())
+		cfg := screen.Config{Intel: x, Rules: rules, Normalize: normalize.Options{Region: *region}, Log: e.log}
+		if n, err := storedSubjects(ctx, st); err != nil {
+			return err
+		} else if n > 0 {
+			cfg.Store = st
+			fmt.Fprintf(e.stderr, "linking to %d stored %s\n", n, plural(int(n), "subject", "subjects"))
+		}
+		s, err := screen.New(cfg)
+		if err != nil {
+			return err
+		}
+		sc := &screening{e: e, s: s, st: st, keep: *keep, strict: *strict, format: *format,
+			minLevel: screen.LevelRank(*minLevel), opts: cfg.Normalize, perRule: map[string]int{}}
+		return sc.run(ctx, files)
+	}
+	return c
+}
+
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// loadRules compiles the embedded pack with the given files over it. Bad
+// rules are bad input: exit code 2, the rule named.
+func loadRules(files []string) (*screen.Rules, error) {
+	var extra [][]*screen.Rule
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, usagef("--rules: %v", err)
+		}
+		rs, err := screen.ParseRules(f, data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", err, errBadInput)
+		}
+		extra = append(extra, rs)
+	}
+	rules, err := screen.DefaultRules(extra...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", err, errBadInput)
+	}
+	return rules, nil
+}
+
+func storedSubjects(ctx context.Context, st store.Store) (int64, error) {
+	s, err := st.Stats(ctx, 0)
+	if err != nil {
+		return 0, err
+	}
+	return s.Tables["subjects"], nil
+}
+
+// screening is one run of the screen command: a first pass prepares every
+// record for linking, a second screens them on all cores and writes the
+// verdicts in input order.
+type screening struct {
+	e        *env
+	s        *screen.Screener
+	st       store.Store
+	keep     bool
+	strict   bool
+	format   string
+	minLevel int
+	opts     normalize.Options
+
+	read, bad int
+	perLevel  [5]int
+	perRule   map[string]int
+}
+
+// spool copies standard input to a temporary file: screening reads its
+// input twice.
+func (sc *screening) spool(files []string) ([]string, func(), error) {
+	cleanup := func() {}
+	if !slices.Contains(files, "-") {
+		return files, cleanup, nil
+	}
+	f, err := os.CreateTemp("", "ringfence-screen-*")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup = func() { f.Close(); os.Remove(f.Name()) }
+	if _, err := io.Copy(f, sc.e.stdin); err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("read standard input: %w", err)
+	}
+	out := slices.Clone(files)
+	for i := range out {
+		if out[i] == "-" {
+			out[i] = f.Name()
+		}
+	}
+	return out, cleanup, nil
+}
+
+type screenJob struct {
+	first    int // record number of recs[0]
+	recs     []subject.Record
+	files    []string
+	prepared []screen.Prepared
+	verdicts []screen.Verdict
+	subjects []store.Subject
+	warnings []string
+	err      error
+	done     chan struct{}
+}
+
+func (sc *screening) run(ctx context.Context, files []string) error {
+	names := slices.Clone(files)
+	files, cleanup, err := sc.spool(files)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	start := time.Now()
+
+	// Pass 1: prepare every record for linking.
+	prog := newProgress(sc.e.stderr, "records prepared")
+	bb := screen.NewBatchBuilder()
+	err = sc.pipeline(ctx, files, names, true, func(j *screenJob) {
+		for i := range j.recs {
+			ids, _ := subject.Identifiers(&j.recs[i], sc.opts)
+			j.prepared = append(j.prepared, screen.Prepare(&j.recs[i], ids))
+		}
+	}, func(j *screenJob) error {
+		for i, p := range j.prepared {
+			bb.Add(j.first+i, p)
+		}
+		prog.add(len(j.prepared))
+		return nil
+	})
+	prog.done()
+	if err != nil {
+		return err
+	}
+	batch := bb.Build()
+
+	// Pass 2: screen and write in input order.
+	prog = newProgress(sc.e.stderr, "records screened")
+	out := bufio.NewWriterSize(sc.e.stdout, 1<<16)
+	w := sc.writer(out)
+	var pendingSubjects []store.Subject
+	var pendingVerdicts []store.Verdict
+	flush := func() error {
+		if !sc.keep || len(pendingSubjects) == 0 {
+			return nil
+		}
+		if _, err := sc.st.PutSubjects(ctx, pendingSubjects); err != nil {
+			return err
+		}
+		if err := sc.st.PutVerdicts(ctx, pendingVerdicts); err != nil {
+			return err
+		}
+		pendingSubjects, pendingVerdicts = pendingSubjects[:0], pendingVerdicts[:0]
+		return nil
+	}
+	now := time.Now().UTC()
+	err = sc.pipeline(ctx, files, names, false, func(j *screenJob) {
+		for i := range j.recs {
+			rec := &j.recs[i]
+			ids, problems := subject.Identifiers(rec, sc.opts)
+			v, err := sc.s.Screen(ctx, batch, j.first+i, rec, ids, problems)
+			if err != nil {
+				j.err = err
+				return
+			}
+			j.verdicts = append(j.verdicts, v)
+			if sc.keep {
+				j.subjects = append(j.subjects, storeSubject(rec, ids))
+			}
+		}
+	}, func(j *screenJob) error {
+		if j.err != nil {
+			return j.err
+		}
+		for i, v := range j.verdicts {
+			sc.perLevel[screen.LevelRank(v.Level)]++
+			for _, h := range v.Hits {
+				if h.Points > 0 {
+					sc.perRule[h.Rule]++
+				}
+			}
+			if screen.LevelRank(v.Level) >= sc.minLevel {
+				if err := w(v); err != nil {
+					return err
+				}
+			}
+			if sc.keep {
+				hits, err := json.Marshal(v.Hits)
+				if err != nil {
+					return err
+				}
+				pendingSubjects = append(pendingSubjects, j.subjects[i])
+				pendingVerdicts = append(pendingVerdicts, store.Verdict{SubjectID: v.ID, Score: v.Score,
+					Level: v.Level, Hits: hits, ScreenedAt: now})
+				if len(pendingSubjects) >= 10000 {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		prog.add(len(j.verdicts))
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if ferr := out.Flush(); err == nil && ferr != nil {
+		err = ferr
+	}
+	prog.done()
+	sc.summary(time.Since(start))
+	if err != nil {
+		return err
+	}
+	if sc.bad > 0 {
+		return fmt.Errorf("%d bad %s skipped: %w", sc.bad, plural(sc.bad, "record", "records"), errBadInput)
+	}
+	return nil
+}
+
+// pipeline reads the files in batches, runs work on each batch on all
+// cores and hands the batches to emit in input order. The first pass
+// reports bad records; the second meets them again and passes over them.
+func (sc *screening) pipeline(ctx context.Context, files, names []string, first bool,
+	work func(*screenJob), emit func(*screenJob) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan *screenJob)
+	ordered := make(chan *screenJob, runtime.GOMAXPROCS(0)+1)
+	var workers sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		workers.Go(func() {
+			for j := range jobs {
+				work(j)
+				close(j.done)
+			}
+		})
+	}
+	emitted := make(chan error, 1)
+	go func() {
+		var err error
+		for j := range ordered {
+			<-j.done
+			if err != nil {
+				continue
+			}
+			if err = emit(j); err != nil {
+				cancel()
+			}
+		}
+		emitted <- err
+	}()
+	send := func(j *screenJob) error {
+		j.done = make(chan struct{})
+		select {
+		case ordered <- j:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		jobs <- j
+		return nil
+	}
+	readErr := sc.readAll(ctx, files, names, first, send)
+	close(jobs)
+	workers.Wait()
+	close(ordered)
+	if err := <-emitted; err != nil {
+		return err
+	}
+	return readErr
+}
+
+func (sc *screening) readAll(ctx context.Context, files, names []string, first bool, send func(*screenJob) error) error {
+	n := 0
+	j := &screenJob{}
+	for fi, file := range files {
+		r, closer, err := subject.Open(file, nil)
+		if err != nil {
+			var le *subject.LineError
+			if errors.As(err, &le) {
+				return err
+			}
+			return fmt.Errorf("screen: %w", err)
+		}
+		for {
+			if err = ctx.Err(); err != nil {
+				break
+			}
+			var rec subject.Record
+			rec, err = r.Next()
+			if err == io.EOF {
+				err = nil
+				break
+			}
+			var le *subject.LineError
+			if errors.As(err, &le) {
+				err = nil
+				if !first {
+					continue
+				}
+				sc.read++
+				sc.bad++
+				le.File = names[fi]
+				fmt.Fprintln(sc.e.stderr, le)
+				if sc.strict {
+					err = fmt.Errorf("stopped at the first bad record (--strict): %w", errBadInput)
+					break
+				}
+				continue
+			}
+			if err != nil {
+				break
+			}
+			if first {
+				sc.read++
+			}
+			if len(j.recs) == 0 {
+				j.first = n
+			}
+			n++
+			j.recs = append(j.recs, rec)
+			j.files = append(j.files, names[fi])
+			if len(j.recs) == batchSize {
+				if err = send(j); err != nil {
+					break
+				}
+				j = &screenJob{}
+			}
+		}
+		closer.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if len(j.recs) > 0 {
+		return send(j)
+	}
+	return nil
+}
+
+// writer returns the function that prints one verdict in the chosen
+// format.
+func (sc *screening) writer(w *bufio.Writer) func(screen.Verdict) error {
+	switch sc.format {
+	case "csv":
+		cw := csv.NewWriter(w)
+		header := false
+		return func(v screen.Verdict) error {
+			if !header {
+				header = true
+				if err := cw.Write([]string{"id", "score", "level", "rules", "evidence"}); err != nil {
+					return err
+				}
+			}
+			var rules, ev []string
+			for _, h := range v.Hits {
+				if !slices.Contains(rules, h.Rule) {
+					rules = append(rules, h.Rule)
+				}
+				ev = append(ev, h.Explanation)
+			}
+			err := cw.Write([]string{v.ID, strconv.Itoa(v.Score), v.Level, strings.Join(rules, "|"), strings.Join(ev, " | ")})
+			cw.Flush()
+			return err
+		}
+	case "table":
+		header := false
+		return func(v screen.Verdict) error {
+			if !header {
+				header = true
+				fmt.Fprintf(w, "%-10s  %-8s  %5s  %s\n", "ID", "LEVEL", "SCORE", "EVIDENCE")
+			}
+			ev := "-"
+			if len(v.Hits) > 0 {
+				h := v.Hits[0]
+				ev = h.Rule + ": " + oneLine(h.Explanation, 100)
+				if n := countPoints(v.Hits); n > 1 {
+					ev += fmt.Sprintf(" (+%d more)", n-1)
+				}
+			}
+			_, err := fmt.Fprintf(w, "%-10s  %-8s  %5d  %s\n", v.ID, v.Level, v.Score, ev)
+			return err
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return func(v screen.Verdict) error { return enc.Encode(v) }
+}
+
+func countPoints(hits []screen.Hit) int {
+	n := 0
+	for _, h := range hits {
+		if h.Points > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func (sc *screening) summary(el time.Duration) {
+	screened := 0
+	for _, n := range sc.perLevel {
+		screened += n
+	}
+	rate := 0.0
+	if el > 0 {
+		rate = float64(screened) / el.Seconds()
+	}
+	var lv []string
+	for i := len(screen.Levels) - 1; i >= 0; i-- {
+		lv = append(lv, fmt.Sprintf("%d %s", sc.perLevel[i], screen.Levels[i]))
+	}
+	fmt.Fprintf(sc.e.stderr, "screened %d %s in %.1fs (%.0f/s): %s", screened, plural(screened, "record", "records"),
+		el.Seconds(), rate, strings.Join(lv, ", "))
+	if sc.bad > 0 {
+		fmt.Fprintf(sc.e.stderr, "; %d bad %s skipped", sc.bad, plural(sc.bad, "record", "records"))
+	}
+	fmt.Fprintln(sc.e.stderr)
+	type rc struct {
+		rule string
+		n    int
+	}
+	var top []rc
+	for r, n := range sc.perRule {
+		top = append(top, rc{r, n})
+	}
+	slices.SortFunc(top, func(a, b rc) int {
+		if a.n != b.n {
+			return b.n - a.n
+		}
+		return strings.Compare(a.rule, b.rule)
+	})
+	if len(top) > 0 {
+		var parts []string
+		for _, t := range top[:min(len(top), 8)] {
+			parts = append(parts, fmt.Sprintf("%s %d", t.rule, t.n))
+		}
+		fmt.Fprintf(sc.e.stderr, "top rules: %s\n", strings.Join(parts, ", "))
+	}
+}

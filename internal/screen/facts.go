@@ -1,0 +1,187 @@
+package screen
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/ringfence/ringfence/internal/normalize"
+	"github.com/ringfence/ringfence/internal/subject"
+)
+
+// subjectFacts are the record-level signals, with the evidence behind each
+// so that a hit of a subject rule can say what it saw.
+type subjectFacts struct {
+	kind, nationality string
+	hasBirthDate      bool
+	shippingElsewhere bool
+	invalidDocuments  int
+	identifiers       int
+	notes             map[string]note
+}
+
+// note is the evidence of one subject signal.
+type note struct {
+	attribute, value, text string
+}
+
+func subjectFactsOf(rec *subject.Record, ids []subject.Identifier, problems []subject.Problem) subjectFacts {
+	f := subjectFacts{kind: rec.Kind, nationality: rec.Nationality, hasBirthDate: rec.BirthDate != "",
+		identifiers: len(ids)}
+	var homes []string
+	for i := range ids {
+		if ids[i].Kind == normalize.KindAddress && isHome(ids[i].Role) {
+			homes = append(homes, ids[i].Canonical)
+		}
+	}
+	if len(homes) > 0 {
+		for i := range ids {
+			id := &ids[i]
+			if id.Kind != normalize.KindAddress || id.Role != "shipping" || contains(homes, id.Canonical) {
+				continue
+			}
+			f.shippingElsewhere = true
+			f.note("subject.shipping_elsewhere", id.Attribute, id.Canonical,
+				fmt.Sprintf("shipping address %q is not the home address %q", id.Canonical, homes[0]))
+			break
+		}
+	}
+	for _, p := range problems {
+		if strings.HasPrefix(p.Attribute, "id_documents[") {
+			if f.invalidDocuments == 0 {
+				f.note("subject.invalid_documents", p.Attribute, p.Value,
+					fmt.Sprintf("identity document %q is invalid: %s", p.Value, p.Reason))
+			}
+			f.invalidDocuments++
+		}
+	}
+	return f
+}
+
+func (f *subjectFacts) note(signal, attr, value, text string) {
+	if f.notes == nil {
+		f.notes = map[string]note{}
+	}
+	f.notes[signal] = note{attr, value, text}
+}
+
+// evidence says what the subject signals a rule uses showed: the field and
+// value of the first that has a note, and all their notes.
+func (f *subjectFacts) evidence(uses []string) (attr, value, text string) {
+	var texts []string
+	for _, u := range uses {
+		n, ok := f.notes[u]
+		if !ok {
+			continue
+		}
+		if attr == "" {
+			attr, value = n.attribute, n.value
+		}
+		texts = append(texts, n.text)
+	}
+	if attr == "" {
+		attr = "record"
+	}
+	return attr, value, strings.Join(texts, "; ")
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// explain writes what the link is, in an analyst's words.
+func (l *Link) explain() string {
+	var b strings.Builder
+	others := l.Holders - 1
+	fmt.Fprintf(&b, "%s %q is also given by %d other %s", kindWords(l.Kind, l.Role), l.Value, others, plural(others, "subject", "subjects"))
+	var parts []string
+	if l.DifferentNames > 0 {
+		parts = append(parts, fmt.Sprintf("%d under another name", l.DifferentNames))
+	}
+	if n := l.DifferentIdentities - l.DifferentNames; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d with the same name and another birth date", n))
+	}
+	if l.SamePerson > 0 {
+		parts = append(parts, fmt.Sprintf("%d with the same name and birth date", l.SamePerson))
+	}
+	if hh := l.DifferentNames - l.Unrelated; hh > 0 {
+		parts = append(parts, fmt.Sprintf("%d of another name at this record's home address", hh))
+	}
+	if len(parts) > 0 {
+		b.WriteString(" (")
+		b.WriteString(strings.Join(parts, ", "))
+		if l.Counted < others {
+			fmt.Fprintf(&b, "; counted among the first %d", l.Counted)
+		}
+		b.WriteString(")")
+	}
+	if l.InStore > 0 {
+		fmt.Fprintf(&b, "; %d of them stored from earlier inputs", l.InStore)
+	}
+	if l.Kind == string(normalize.KindAddress) && l.Role == "shipping" && !l.OwnHome {
+		b.WriteString("; it is not this record's home address")
+	}
+	return b.String()
+}
+
+func kindWords(kind, role string) string {
+	switch kind {
+	case "bank_account":
+		return "payout account"
+	case "id_document":
+		if role != "" {
+			return "identity document (" + role + ")"
+		}
+		return "identity document"
+	case "address":
+		if role != "" {
+			return role + " address"
+		}
+		return "address"
+	case "email":
+		return "e-mail"
+	case "ip":
+		return "IP address"
+	case "url":
+		return "profile URL"
+	}
+	return kind
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func (r *Resume) explain() string {
+	return fmt.Sprintf("resume is a near-duplicate (estimated similarity %.2f) of the resumes of %d other %s, %d under another name outside this household",
+		r.Similarity, len(r.Others), plural(len(r.Others), "subject", "subjects"), r.Unrelated)
+}
+
+// has says whether the batch holds a record with id; the set is built on
+// first use, which only screening with a store needs.
+func (b *Batch) has(id string) bool {
+	if b == nil {
+		return false
+	}
+	b.idsOnce.Do(func() {
+		b.ids = make(map[string]struct{}, len(b.people))
+		for i := range b.people {
+			b.ids[b.people[i].id] = struct{}{}
+		}
+	})
+	_, ok := b.ids[id]
+	return ok
+}
+
+type idSet struct {
+	idsOnce sync.Once
+	ids     map[string]struct{}
+}

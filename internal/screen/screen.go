@@ -1,0 +1,333 @@
+// Package screen turns what is known about a subject into a verdict an
+// analyst can act on and defend: a score, a level, and every piece of
+// evidence with its rule, source and explanation.
+//
+// Evidence comes as facts: hits against the loaded intelligence
+// (internal/match), identifier values the subject shares with other
+// subjects of the same input or of the store (links), resumes that are
+// near-duplicates of others', and the record's own signals. Rules — data,
+// not code: CEL conditions over a documented set of signals, loaded from
+// an embedded DPRK IT-worker pack and the analyst's own files — decide
+// which facts count and for how many points. docs/RULES.md is the
+// reference; SIGNALS.md is where the points come from.
+//
+// Screening an input takes two passes: the first prepares every record
+// (Prepare, BatchBuilder) so that the second can link each record to
+// records before and after it in the file.
+package screen
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/ringfence/ringfence/internal/match"
+	"github.com/ringfence/ringfence/internal/neardup"
+	"github.com/ringfence/ringfence/internal/normalize"
+	"github.com/ringfence/ringfence/internal/store"
+	"github.com/ringfence/ringfence/internal/subject"
+)
+
+// Linker finds stored subjects holding a value; store.Store is one.
+type Linker interface {
+	SubjectsByIdentifier(ctx context.Context, kind, value string) ([]string, error)
+	Subject(ctx context.Context, id string) (store.Subject, error)
+}
+
+// Config is what a Screener needs.
+type Config struct {
+	// Intel is the match index of the loaded intelligence; nil matches
+	// nothing.
+	Intel *match.Index
+	// Rules are the compiled rules; nil means the default pack.
+	Rules *Rules
+	// Store, when set, links subjects to stored subjects too.
+	Store Linker
+	// Normalize are the options records were normalised with.
+	Normalize normalize.Options
+	Log       *slog.Logger
+}
+
+// Screener screens records. It is safe for concurrent use.
+type Screener struct {
+	intel *match.Index
+	rules *Rules
+	store Linker
+	opts  normalize.Options
+	log   *slog.Logger
+
+	// stored caches the people of stored subjects met through links.
+	mu     sync.Mutex
+	stored map[string]*person
+}
+
+// New returns a Screener.
+func New(cfg Config) (*Screener, error) {
+	s := &Screener{intel: cfg.Intel, rules: cfg.Rules, store: cfg.Store, opts: cfg.Normalize, log: cfg.Log,
+		stored: map[string]*person{}}
+	if s.rules == nil {
+		var err error
+		if s.rules, err = DefaultRules(); err != nil {
+			return nil, err
+		}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s, nil
+}
+
+// Rules returns the rules in use.
+func (s *Screener) Rules() *Rules { return s.rules }
+
+// Screen screens record recno of batch b (nil: a record on its own, linked
+// only to the store). ids and problems are subject.Identifiers(rec).
+// Subjects whose ids are in the batch are not looked up in the store
+// again.
+func (s *Screener) Screen(ctx context.Context, b *Batch, recno int, rec *subject.Record,
+	ids []subject.Identifier, problems []subject.Problem) (Verdict, error) {
+	self := personOf(rec, ids)
+	subj := subjectFactsOf(rec, ids, problems)
+	f := facts{subj: &subj}
+	var hits []Hit
+	fire := func(on string, base Hit) error {
+		for _, r := range s.rules.on[on] {
+			ok, pts, err := r.eval(&f)
+			if err != nil {
+				return fmt.Errorf("record %s: %w", rec.ID, err)
+			}
+			if !ok {
+				continue
+			}
+			h := base
+			h.Rule, h.Points = r.ID, pts
+			if on == OnSubject {
+				h.Attribute, h.Value, h.Explanation = subj.evidence(r.uses)
+			}
+			h.Explanation = sentence(h.Explanation, r.Description)
+			hits = append(hits, h)
+		}
+		return nil
+	}
+	if err := fire(OnSubject, Hit{Source: "record"}); err != nil {
+		return Verdict{}, err
+	}
+	if s.intel != nil {
+		q := match.Query{Identifiers: ids, BirthDate: rec.BirthDate, Nationality: rec.Nationality}
+		for _, m := range s.intel.Match(q) {
+			f.match = &m
+			matched := m.IndicatorValue
+			if m.Label != "" {
+				matched = m.Label
+			}
+			src := m.Source
+			if m.SourceRef != "" {
+				src += " " + m.SourceRef
+			}
+			if err := fire(OnMatch, Hit{Attribute: m.Attribute, Value: m.Value, Matched: matched, Source: src,
+				Explanation: m.Explanation}); err != nil {
+				return Verdict{}, err
+			}
+		}
+		f.match = nil
+	}
+	links, err := s.links(ctx, b, recno, &self, ids)
+	if err != nil {
+		return Verdict{}, err
+	}
+	for i := range links {
+		l := &links[i]
+		f.link = l
+		if err := fire(OnLink, Hit{Attribute: l.Attribute, Value: l.Value, Matched: listIDs(l.Others, l.Holders-1),
+			Source: linkSource(l), Explanation: l.explain()}); err != nil {
+			return Verdict{}, err
+		}
+	}
+	f.link = nil
+	if r := s.resume(b, recno, rec, &self); r != nil {
+		f.resume = r
+		if err := fire(OnResume, Hit{Attribute: "resume_text", Value: excerpt(rec.ResumeText, 60),
+			Matched: listIDs(r.Others, len(r.Others)), Source: "input", Explanation: r.explain()}); err != nil {
+			return Verdict{}, err
+		}
+	}
+	return combine(rec.ID, hits), nil
+}
+
+// links finds the values rec shares with other records of the batch and
+// with stored subjects.
+func (s *Screener) links(ctx context.Context, b *Batch, recno int, self *person, ids []subject.Identifier) ([]Link, error) {
+	var out []Link
+	seen := map[uint64]bool{}
+	for i := range ids {
+		id := &ids[i]
+		if !linkKinds[id.Kind] {
+			continue
+		}
+		h := valueHash(id.Kind, id.Canonical)
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		l := Link{Kind: string(id.Kind), Attribute: id.Attribute, Role: id.Role, Value: id.Canonical, Holders: 1}
+		if id.Kind == normalize.KindAddress {
+			l.OwnHome = isHome(id.Role) || containsHash(self.homes, h)
+		}
+		for _, r := range b.holders(h) {
+			if int(r) == recno {
+				continue
+			}
+			l.Holders++
+			o := &b.people[r]
+			if len(l.Others) < maxListed {
+				l.Others = append(l.Others, o.id)
+			}
+			if l.Counted < maxExamined {
+				l.count(relate(self, o))
+			}
+		}
+		if s.store != nil {
+			if err := s.storeLinks(ctx, b, self, &l); err != nil {
+				return nil, err
+			}
+		}
+		if l.Holders > 1 {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// storeLinks adds the stored subjects holding l's value, leaving out the
+// batch's own records (they were counted from the batch, and with --store
+// they may already be stored).
+func (s *Screener) storeLinks(ctx context.Context, b *Batch, self *person, l *Link) error {
+	others, err := s.store.SubjectsByIdentifier(ctx, l.Kind, l.Value)
+	if err != nil {
+		return fmt.Errorf("links of %s: %w", self.id, err)
+	}
+	for _, id := range others {
+		if id == self.id || b.has(id) {
+			continue
+		}
+		l.Holders++
+		l.InStore++
+		if len(l.Others) < maxListed {
+			l.Others = append(l.Others, id)
+		}
+		if l.Counted >= maxExamined {
+			continue
+		}
+		o, err := s.storedPerson(ctx, id)
+		if err != nil {
+			return err
+		}
+		l.count(relate(self, o))
+	}
+	return nil
+}
+
+func (s *Screener) storedPerson(ctx context.Context, id string) (*person, error) {
+	s.mu.Lock()
+	p, ok := s.stored[id]
+	s.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	sub, err := s.store.Subject(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("stored subject %s: %w", id, err)
+	}
+	rec, err := subject.NewJSONLReader(bytes.NewReader(sub.Raw), "store").Next()
+	if err != nil {
+		return nil, fmt.Errorf("stored subject %s: %w", id, err)
+	}
+	ids, _ := subject.Identifiers(&rec, s.opts)
+	pp := personOf(&rec, ids)
+	s.mu.Lock()
+	if len(s.stored) > 100000 {
+		clear(s.stored) // a cache, not a copy of the store
+	}
+	s.stored[id] = &pp
+	s.mu.Unlock()
+	return &pp, nil
+}
+
+// resume finds near-duplicate resumes of rec in the batch.
+func (s *Screener) resume(b *Batch, recno int, rec *subject.Record, self *person) *Resume {
+	if b == nil || b.resumes.Len() < 2 || rec.ResumeText == "" {
+		return nil
+	}
+	sig, ok := neardup.Sign(rec.ResumeText, rec.Name)
+	if !ok {
+		return nil
+	}
+	var r Resume
+	b.resumes.Near(sig, func(doc uint32, sim float64) {
+		if int(doc) == recno {
+			return
+		}
+		r.Similarity = max(r.Similarity, sim)
+		o := &b.people[doc]
+		r.Others = append(r.Others, o.id)
+		if relate(self, o).unrelated {
+			r.Unrelated++
+		}
+	})
+	if len(r.Others) == 0 {
+		return nil
+	}
+	return &r
+}
+
+func containsHash(hs []uint64, h uint64) bool {
+	for _, x := range hs {
+		if x == h {
+			return true
+		}
+	}
+	return false
+}
+
+func listIDs(ids []string, total int) string {
+	s := strings.Join(ids, ", ")
+	if total > len(ids) {
+		s += fmt.Sprintf(" and %d more", total-len(ids))
+	}
+	return s
+}
+
+func linkSource(l *Link) string {
+	switch {
+	case l.InStore == 0:
+		return "input"
+	case l.InStore == l.Holders-1:
+		return "store"
+	}
+	return "input, store"
+}
+
+func excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// sentence joins a fact and why it matters.
+func sentence(fact, why string) string {
+	fact = strings.TrimSpace(fact)
+	why = strings.TrimSpace(why)
+	switch {
+	case fact == "":
+		return why
+	case why == "":
+		return fact
+	}
+	return strings.TrimRight(fact, ".") + ". " + why
+}
