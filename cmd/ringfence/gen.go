@@ -20,6 +20,7 @@ func genCommand() command {
 		name:    "gen",
 		summary: "write a synthetic population with planted fraud rings and its ground truth",
 		usage: `Usage: ringfence gen --n N [--seed S] [--out FILE] [--truth FILE] [--fraud-share F]
+       ringfence gen --indicators N [--seed S] [--out FILE]
 
 Writes N synthetic subject records as JSON Lines: ordinary applicants and
 workers, planted DPRK IT-worker rings whose personas share phones, e-mail
@@ -39,6 +40,9 @@ Flags:
                     in place of its extension; none when writing to
                     standard output unless given)
   --fraud-share F   share of records that are ring personas (default 0.03)
+  --indicators N    write N indicator CSV rows (e-mail, domain, IP, range,
+                    wallet, phone, name, bank account; for load tests)
+                    instead of records
 
 Example:
   $ ringfence gen --n 20000 --seed 7 --out people.jsonl
@@ -53,12 +57,32 @@ Example:
 		out := fs.String("out", "-", "records file")
 		truthPath := fs.String("truth", "", "ground truth file")
 		share := fs.Float64("fraud-share", 0.03, "share of ring personas")
+		indicators := fs.Int("indicators", 0, "write an indicator CSV of N rows instead")
 		pos, err := parseFlags(fs, c, e, args)
 		if err != nil {
 			return err
 		}
 		if len(pos) > 0 {
 			return usagef("gen takes no arguments, only flags (see 'ringfence help gen')")
+		}
+		if *indicators > 0 {
+			w, commit, err := createAtomic(*out, e.stdout)
+			if err != nil {
+				return err
+			}
+			defer commit(false)
+			bw := bufio.NewWriterSize(w, 256<<10)
+			if err := synth.WriteIndicators(bw, *indicators, *seed); err != nil {
+				return fmt.Errorf("gen: %w", err)
+			}
+			if err := bw.Flush(); err != nil {
+				return fmt.Errorf("gen: write %s: %w", *out, err)
+			}
+			if err := commit(true); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "wrote %d indicators to %s\n", *indicators, *out)
+			return nil
 		}
 		if *n < 0 {
 			return usagef("gen needs --n, the number of records")

@@ -100,17 +100,17 @@ Example:
 	return c
 }
 
-// intelInputError is malformed intelligence: it prints as the parser's
-// message (file, line, field) and exits with 2.
-type intelInputError struct{ err error }
+// inputError is malformed input (intelligence, rules, rule tests): it
+// prints as the parser's message (file, line, field) and exits with 2.
+type inputError struct{ err error }
 
-func (e *intelInputError) Error() string   { return e.err.Error() }
-func (e *intelInputError) Unwrap() []error { return []error{e.err, errBadInput} }
+func (e *inputError) Error() string   { return e.err.Error() }
+func (e *inputError) Unwrap() []error { return []error{e.err, errBadInput} }
 
 func asInputError(err error) error {
 	var pe *intel.ParseError
 	if errors.As(err, &pe) {
-		return &intelInputError{err: err}
+		return &inputError{err: err}
 	}
 	return err
 }

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/ringfence/ringfence/internal/screen"
 )
@@ -89,11 +88,11 @@ Example:
 				}
 				tests, err := screen.ParseRuleTests(f, data)
 				if err != nil {
-					return fmt.Errorf("%w: %w", err, errBadInput)
+					return &inputError{err}
 				}
 				results, err := screen.RunRuleTests(ctx, f, tests, rules)
 				if err != nil {
-					return fmt.Errorf("%w: %w", err, errBadInput)
+					return &inputError{err}
 				}
 				for _, r := range results {
 					total++
@@ -119,5 +118,3 @@ Example:
 	}
 	return c
 }
-
-var _ = strings.TrimSpace

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/binary"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -165,13 +166,13 @@ func loadRules(files []string) (*screen.Rules, error) {
 		}
 		rs, err := screen.ParseRules(f, data)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", err, errBadInput)
+			return nil, &inputError{err}
 		}
 		extra = append(extra, rs)
 	}
 	rules, err := screen.DefaultRules(extra...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", err, errBadInput)
+		return nil, &inputError{err}
 	}
 	return rules, nil
 }
@@ -202,72 +203,66 @@ type screening struct {
 	perRule   map[string]int
 }
 
-// spool copies standard input to a temporary file: screening reads its
-// input twice.
-func (sc *screening) spool(files []string) ([]string, func(), error) {
-	cleanup := func() {}
-	if !slices.Contains(files, "-") {
-		return files, cleanup, nil
-	}
-	f, err := os.CreateTemp("", "ringfence-screen-*")
-	if err != nil {
-		return nil, nil, err
-	}
-	cleanup = func() { f.Close(); os.Remove(f.Name()) }
-	if _, err := io.Copy(f, sc.e.stdin); err != nil {
-		cleanup()
-		return nil, nil, fmt.Errorf("read standard input: %w", err)
-	}
-	out := slices.Clone(files)
-	for i := range out {
-		if out[i] == "-" {
-			out[i] = f.Name()
-		}
-	}
-	return out, cleanup, nil
-}
-
 type screenJob struct {
-	first    int // record number of recs[0]
+	first    int // record number of recs[0] (pass 1) or staged[0] (pass 2)
 	recs     []subject.Record
-	files    []string
+	staged   [][]byte
 	prepared []screen.Prepared
 	verdicts []screen.Verdict
 	subjects []store.Subject
-	warnings []string
 	err      error
 	done     chan struct{}
 }
 
 func (sc *screening) run(ctx context.Context, files []string) error {
-	names := slices.Clone(files)
-	files, cleanup, err := sc.spool(files)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
 	start := time.Now()
+	// The first pass stages every record in a temporary file for the
+	// second, which needs the whole input prepared before it can link a
+	// record to the ones after it.
+	spill, err := os.CreateTemp("", "ringfence-screen-*")
+	if err != nil {
+		return fmt.Errorf("screen: %w", err)
+	}
+	defer func() { spill.Close(); os.Remove(spill.Name()) }()
+	sw := bufio.NewWriterSize(spill, 1<<20)
 
-	// Pass 1: prepare every record for linking.
-	prog := newProgress(sc.e.stderr, "records prepared")
+	// Pass 1: read, normalise, prepare for linking, stage.
+	prog := newProgress(sc.e.stderr, "records read")
 	bb := screen.NewBatchBuilder()
-	err = sc.pipeline(ctx, files, names, true, func(j *screenJob) {
+	var lenBuf [binary.MaxVarintLen64]byte
+	err = sc.pipeline(ctx, func(send func(*screenJob) error) error {
+		return sc.readAll(ctx, files, send)
+	}, func(j *screenJob) {
 		for i := range j.recs {
-			ids, _ := subject.Identifiers(&j.recs[i], sc.opts)
-			j.prepared = append(j.prepared, screen.Prepare(&j.recs[i], ids))
+			rec := &j.recs[i]
+			ids, problems := subject.Identifiers(rec, sc.opts)
+			j.prepared = append(j.prepared, screen.Prepare(rec, ids))
+			j.staged = append(j.staged, screen.AppendStaged(nil, rec, ids, problems, sc.keep))
 		}
+		j.recs = nil
 	}, func(j *screenJob) error {
 		for i, p := range j.prepared {
 			bb.Add(j.first+i, p)
+			n := binary.PutUvarint(lenBuf[:], uint64(len(j.staged[i])))
+			sw.Write(lenBuf[:n])
+			if _, err := sw.Write(j.staged[i]); err != nil {
+				return fmt.Errorf("screen: stage: %w", err)
+			}
 		}
 		prog.add(len(j.prepared))
 		return nil
 	})
 	prog.done()
+	if err == nil {
+		err = sw.Flush()
+	}
 	if err != nil {
 		return err
 	}
 	batch := bb.Build()
+	if _, err := spill.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("screen: %w", err)
+	}
 
 	// Pass 2: screen and write in input order.
 	prog = newProgress(sc.e.stderr, "records screened")
@@ -289,20 +284,26 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 		return nil
 	}
 	now := time.Now().UTC()
-	err = sc.pipeline(ctx, files, names, false, func(j *screenJob) {
-		for i := range j.recs {
-			rec := &j.recs[i]
-			ids, problems := subject.Identifiers(rec, sc.opts)
-			v, err := sc.s.Screen(ctx, batch, j.first+i, rec, ids, problems)
+	err = sc.pipeline(ctx, func(send func(*screenJob) error) error {
+		return readStaged(bufio.NewReaderSize(spill, 1<<20), send)
+	}, func(j *screenJob) {
+		for i, b := range j.staged {
+			rec, ids, problems, err := screen.DecodeStaged(b)
+			if err != nil {
+				j.err = fmt.Errorf("screen: %w", err)
+				return
+			}
+			v, err := sc.s.Screen(ctx, batch, j.first+i, &rec, ids, problems)
 			if err != nil {
 				j.err = err
 				return
 			}
 			j.verdicts = append(j.verdicts, v)
 			if sc.keep {
-				j.subjects = append(j.subjects, storeSubject(rec, ids))
+				j.subjects = append(j.subjects, storeSubject(&rec, ids))
 			}
 		}
+		j.staged = nil
 	}, func(j *screenJob) error {
 		if j.err != nil {
 			return j.err
@@ -354,10 +355,43 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 	return nil
 }
 
-// pipeline reads the files in batches, runs work on each batch on all
-// cores and hands the batches to emit in input order. The first pass
-// reports bad records; the second meets them again and passes over them.
-func (sc *screening) pipeline(ctx context.Context, files, names []string, first bool,
+// readStaged reads the staged records back in batches.
+func readStaged(r *bufio.Reader, send func(*screenJob) error) error {
+	n := 0
+	j := &screenJob{}
+	for {
+		size, err := binary.ReadUvarint(r)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("screen: read staged records: %w", err)
+		}
+		b := make([]byte, size)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return fmt.Errorf("screen: read staged records: %w", err)
+		}
+		if len(j.staged) == 0 {
+			j.first = n
+		}
+		n++
+		j.staged = append(j.staged, b)
+		if len(j.staged) == batchSize {
+			if err := send(j); err != nil {
+				return err
+			}
+			j = &screenJob{}
+		}
+	}
+	if len(j.staged) > 0 {
+		return send(j)
+	}
+	return nil
+}
+
+// pipeline runs work on the batches produce sends, on all cores, and hands
+// them to emit in the order they were sent.
+func (sc *screening) pipeline(ctx context.Context, produce func(send func(*screenJob) error) error,
 	work func(*screenJob), emit func(*screenJob) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -396,7 +430,7 @@ func (sc *screening) pipeline(ctx context.Context, files, names []string, first 
 		jobs <- j
 		return nil
 	}
-	readErr := sc.readAll(ctx, files, names, first, send)
+	readErr := produce(send)
 	close(jobs)
 	workers.Wait()
 	close(ordered)
@@ -406,11 +440,11 @@ func (sc *screening) pipeline(ctx context.Context, files, names []string, first 
 	return readErr
 }
 
-func (sc *screening) readAll(ctx context.Context, files, names []string, first bool, send func(*screenJob) error) error {
+func (sc *screening) readAll(ctx context.Context, files []string, send func(*screenJob) error) error {
 	n := 0
 	j := &screenJob{}
-	for fi, file := range files {
-		r, closer, err := subject.Open(file, nil)
+	for _, file := range files {
+		r, closer, err := subject.Open(file, sc.e.stdin)
 		if err != nil {
 			var le *subject.LineError
 			if errors.As(err, &le) {
@@ -431,12 +465,8 @@ func (sc *screening) readAll(ctx context.Context, files, names []string, first b
 			var le *subject.LineError
 			if errors.As(err, &le) {
 				err = nil
-				if !first {
-					continue
-				}
 				sc.read++
 				sc.bad++
-				le.File = names[fi]
 				fmt.Fprintln(sc.e.stderr, le)
 				if sc.strict {
 					err = fmt.Errorf("stopped at the first bad record (--strict): %w", errBadInput)
@@ -447,15 +477,12 @@ func (sc *screening) readAll(ctx context.Context, files, names []string, first b
 			if err != nil {
 				break
 			}
-			if first {
-				sc.read++
-			}
+			sc.read++
 			if len(j.recs) == 0 {
 				j.first = n
 			}
 			n++
 			j.recs = append(j.recs, rec)
-			j.files = append(j.files, names[fi])
 			if len(j.recs) == batchSize {
 				if err = send(j); err != nil {
 					break

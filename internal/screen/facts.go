@@ -12,7 +12,7 @@ import (
 // subjectFacts are the record-level signals, with the evidence behind each
 // so that a hit of a subject rule can say what it saw.
 type subjectFacts struct {
-	kind, nationality string
+	id, kind, nationality string
 	hasBirthDate      bool
 	shippingElsewhere bool
 	invalidDocuments  int
@@ -22,11 +22,11 @@ type subjectFacts struct {
 
 // note is the evidence of one subject signal.
 type note struct {
-	attribute, value, text string
+	attribute, value, matched, text string
 }
 
 func subjectFactsOf(rec *subject.Record, ids []subject.Identifier, problems []subject.Problem) subjectFacts {
-	f := subjectFacts{kind: rec.Kind, nationality: rec.Nationality, hasBirthDate: rec.BirthDate != "",
+	f := subjectFacts{id: rec.ID, kind: rec.Kind, nationality: rec.Nationality, hasBirthDate: rec.BirthDate != "",
 		identifiers: len(ids)}
 	var homes []string
 	for i := range ids {
@@ -41,16 +41,16 @@ func subjectFactsOf(rec *subject.Record, ids []subject.Identifier, problems []su
 				continue
 			}
 			f.shippingElsewhere = true
-			f.note("subject.shipping_elsewhere", id.Attribute, id.Canonical,
-				fmt.Sprintf("shipping address %q is not the home address %q", id.Canonical, homes[0]))
+			f.note("subject.shipping_elsewhere", note{id.Attribute, id.Canonical, homes[0],
+				fmt.Sprintf("shipping address %q is not the home address %q", id.Canonical, homes[0])})
 			break
 		}
 	}
 	for _, p := range problems {
 		if strings.HasPrefix(p.Attribute, "id_documents[") {
 			if f.invalidDocuments == 0 {
-				f.note("subject.invalid_documents", p.Attribute, p.Value,
-					fmt.Sprintf("identity document %q is invalid: %s", p.Value, p.Reason))
+				f.note("subject.invalid_documents", note{p.Attribute, p.Value, p.Reason,
+					fmt.Sprintf("identity document %q is invalid: %s", p.Value, p.Reason)})
 			}
 			f.invalidDocuments++
 		}
@@ -58,31 +58,34 @@ func subjectFactsOf(rec *subject.Record, ids []subject.Identifier, problems []su
 	return f
 }
 
-func (f *subjectFacts) note(signal, attr, value, text string) {
+func (f *subjectFacts) note(signal string, n note) {
 	if f.notes == nil {
 		f.notes = map[string]note{}
 	}
-	f.notes[signal] = note{attr, value, text}
+	f.notes[signal] = n
 }
 
-// evidence says what the subject signals a rule uses showed: the field and
-// value of the first that has a note, and all their notes.
-func (f *subjectFacts) evidence(uses []string) (attr, value, text string) {
+// evidence says what the subject signals a rule uses showed: the field,
+// value and counterpart of the first that has a note, and all their notes.
+// A rule over signals without notes (subject.kind, say) shows the record.
+func (f *subjectFacts) evidence(uses []string) note {
+	var out note
 	var texts []string
 	for _, u := range uses {
 		n, ok := f.notes[u]
 		if !ok {
 			continue
 		}
-		if attr == "" {
-			attr, value = n.attribute, n.value
+		if out.attribute == "" {
+			out = n
 		}
 		texts = append(texts, n.text)
 	}
-	if attr == "" {
-		attr = "record"
+	if out.attribute == "" {
+		out.attribute, out.value, out.matched = "record", f.id, f.kind
 	}
-	return attr, value, strings.Join(texts, "; ")
+	out.text = strings.Join(texts, "; ")
+	return out
 }
 
 func contains(ss []string, s string) bool {

@@ -173,3 +173,27 @@ func TestRuleTestExpectationsCanFail(t *testing.T) {
 		t.Errorf("bad level: got %v", err)
 	}
 }
+
+// TestRulesDocDescribesEverySignalAndRule keeps docs/RULES.md, the
+// reference analysts write rules from, in step with the code.
+func TestRulesDocDescribesEverySignalAndRule(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/RULES.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range Signals() {
+		row := "| `" + s[0] + "` | " + s[1] + " | " + s[2] + " | " + s[3] + " |"
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("docs/RULES.md lacks the row %s", row)
+		}
+	}
+	rs, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs.List() {
+		if !strings.Contains(string(doc), "`"+r.ID+"`") {
+			t.Errorf("docs/RULES.md does not describe rule %s", r.ID)
+		}
+	}
+}

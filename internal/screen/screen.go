@@ -105,7 +105,8 @@ func (s *Screener) Screen(ctx context.Context, b *Batch, recno int, rec *subject
 			h := base
 			h.Rule, h.Points = r.ID, pts
 			if on == OnSubject {
-				h.Attribute, h.Value, h.Explanation = subj.evidence(r.uses)
+				n := subj.evidence(r.uses)
+				h.Attribute, h.Value, h.Matched, h.Explanation = n.attribute, n.value, n.matched, n.text
 			}
 			h.Explanation = sentence(h.Explanation, r.Description)
 			hits = append(hits, h)

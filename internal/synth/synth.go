@@ -11,6 +11,9 @@ package synth
 
 import (
 	"context"
+	"encoding/csv"
+	"io"
+	"strconv"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -714,4 +717,75 @@ func (t resumeTemplate) render(r *rand.Rand, name string) string {
 	}
 	fmt.Fprintf(&b, "Education: BSc Computer Science, %s, %d.", t.school, t.gradYear)
 	return b.String()
+}
+
+// listedName makes a name as a watchlist spells one: two or three words of
+// romanised syllables, a distribution of its own rather than the
+// population's first and last names, which would make every applicant a
+// namesake of thousands of entries.
+func listedName(r *rand.Rand) string {
+	syl := []string{"ba", "vo", "ne", "ska", "dri", "mol", "tek", "zan", "rui", "pho", "ga", "lev", "os", "ku", "mir", "xan", "del", "yor", "fa", "shen", "tov", "ig", "ram", "ul"}
+	words := 2 + r.IntN(2)
+	var b strings.Builder
+	for w := 0; w < words; w++ {
+		if w > 0 {
+			b.WriteByte(' ')
+		}
+		n := 2 + r.IntN(2)
+		for i := 0; i < n; i++ {
+			s := pick(r, syl)
+			if i == 0 {
+				s = strings.ToUpper(s[:1]) + s[1:]
+			}
+			b.WriteString(s)
+		}
+	}
+	return b.String()
+}
+
+// WriteIndicators writes n indicator CSV rows (the contract's columns)
+// for load tests: e-mail, domain, IPv4 address, IPv4 /24, EVM wallet, +1
+// phone, person name and bank account rows in turn, drawn from seed. They
+// stand for a large shared feed; values meet the population's only by
+// chance.
+func WriteIndicators(w io.Writer, n int, seed uint64) error {
+	r := rand.New(rand.NewPCG(seed, 0x1d1ca7025))
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"type", "value", "label", "severity", "source", "confidence", "tlp"}); err != nil {
+		return err
+	}
+	sev := []string{"low", "medium", "high"}
+	for i := 0; i < n; i++ {
+		var kind, value string
+		switch i % 8 {
+		case 0:
+			kind, value = "email", fmt.Sprintf("%s.%s%d@%s", strings.ToLower(pick(r, firstNames)), strings.ToLower(pick(r, lastNames)), r.IntN(100000), pick(r, mailDomains))
+		case 1:
+			kind, value = "domain", fmt.Sprintf("%s-%d.%s", strings.ToLower(pick(r, streets)), r.IntN(1000000), pick(r, []string{"com", "net", "io", "dev"}))
+		case 2:
+			kind, value = "ip", fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254))
+		case 3:
+			kind, value = "ip", fmt.Sprintf("%d.%d.%d.0/24", 1+r.IntN(223), r.IntN(256), r.IntN(256))
+		case 4:
+			kind, value = "wallet", ethAddress(r)
+		case 5:
+			var d []byte
+			for _, c := range []byte(phone(r, cities[r.IntN(len(cities))].areas)) {
+				if c >= '0' && c <= '9' {
+					d = append(d, c)
+				}
+			}
+			kind, value = "phone", "+1"+string(d[len(d)-10:])
+		case 6:
+			kind, value = "name", listedName(r)
+		case 7:
+			kind, value = "bank_account", usAccount(r)
+		}
+		if err := cw.Write([]string{kind, value, "load-test indicator " + strconv.Itoa(i), pick(r, sev),
+			"loadtest", strconv.Itoa(50 + r.IntN(50)), "amber"}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
