@@ -13,11 +13,11 @@ import (
 // so that a hit of a subject rule can say what it saw.
 type subjectFacts struct {
 	id, kind, nationality string
-	hasBirthDate      bool
-	shippingElsewhere bool
-	invalidDocuments  int
-	identifiers       int
-	notes             map[string]note
+	hasBirthDate          bool
+	shippingElsewhere     bool
+	invalidDocuments      int
+	identifiers           int
+	notes                 map[string]note
 }
 
 // note is the evidence of one subject signal.

@@ -12,10 +12,10 @@ package synth
 import (
 	"context"
 	"encoding/csv"
-	"io"
-	"strconv"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
