@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/ringfence/ringfence/internal/screen"
 )
@@ -42,6 +43,12 @@ Example:
 `,
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
+		if len(args) > 0 && strings.HasPrefix(args[0], "-") {
+			// --help before a subcommand
+			if _, err := parseFlags(flag.NewFlagSet("rules", flag.ContinueOnError), c, e, args); err != nil {
+				return err
+			}
+		}
 		if len(args) == 0 {
 			return usagef("rules needs a subcommand: list, signals or test (see 'ringfence help rules')")
 		}

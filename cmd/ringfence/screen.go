@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ringfence/ringfence/internal/match"
+	"github.com/ringfence/ringfence/internal/neardup"
 	"github.com/ringfence/ringfence/internal/normalize"
 	"github.com/ringfence/ringfence/internal/screen"
 	"github.com/ringfence/ringfence/internal/store"
@@ -208,10 +209,16 @@ type screenJob struct {
 	recs     []subject.Record
 	staged   [][]byte
 	prepared []screen.Prepared
+	resumes  []resumeSig
 	verdicts []screen.Verdict
 	subjects []store.Subject
 	err      error
 	done     chan struct{}
+}
+
+type resumeSig struct {
+	recno int
+	sig   neardup.Signature
 }
 
 func (sc *screening) run(ctx context.Context, files []string) error {
@@ -237,12 +244,12 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 			rec := &j.recs[i]
 			ids, problems := subject.Identifiers(rec, sc.opts)
 			j.prepared = append(j.prepared, screen.Prepare(rec, ids))
-			j.staged = append(j.staged, screen.AppendStaged(nil, rec, ids, problems, sc.keep))
+			j.staged = append(j.staged, screen.AppendStaged(nil, rec, ids, problems, j.prepared[i].Shingles, sc.keep))
 		}
 		j.recs = nil
 	}, func(j *screenJob) error {
 		for i, p := range j.prepared {
-			bb.Add(j.first+i, p)
+			bb.Add(j.first+i, p) // counts the shingles; they travel on in the staged record
 			n := binary.PutUvarint(lenBuf[:], uint64(len(j.staged[i])))
 			sw.Write(lenBuf[:n])
 			if _, err := sw.Write(j.staged[i]); err != nil {
@@ -260,8 +267,47 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 		return err
 	}
 	batch := bb.Build()
-	if _, err := spill.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("screen: %w", err)
+	rewind := func() (*bufio.Reader, error) {
+		if _, err := spill.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("screen: %w", err)
+		}
+		return bufio.NewReaderSize(spill, 1<<20), nil
+	}
+
+	// Resumes: now that the input's phrase frequencies are known, sign
+	// every resume without its stock phrases and index it.
+	staged, err := rewind()
+	if err != nil {
+		return err
+	}
+	err = sc.pipeline(ctx, func(send func(*screenJob) error) error {
+		return readStaged(staged, send)
+	}, func(j *screenJob) {
+		for i, b := range j.staged {
+			sh, err := screen.StagedShingles(b)
+			if err != nil {
+				j.err = fmt.Errorf("screen: %w", err)
+				return
+			}
+			if sig, ok := batch.SignResume(sh); ok {
+				j.resumes = append(j.resumes, resumeSig{j.first + i, sig})
+			}
+		}
+		j.staged = nil
+	}, func(j *screenJob) error {
+		if j.err != nil {
+			return j.err
+		}
+		for _, r := range j.resumes {
+			batch.AddResume(r.recno, r.sig)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if staged, err = rewind(); err != nil {
+		return err
 	}
 
 	// Pass 2: screen and write in input order.
@@ -285,22 +331,23 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 	}
 	now := time.Now().UTC()
 	err = sc.pipeline(ctx, func(send func(*screenJob) error) error {
-		return readStaged(bufio.NewReaderSize(spill, 1<<20), send)
+		return readStaged(staged, send)
 	}, func(j *screenJob) {
 		for i, b := range j.staged {
-			rec, ids, problems, err := screen.DecodeStaged(b)
+			st, err := screen.DecodeStaged(b, false)
 			if err != nil {
 				j.err = fmt.Errorf("screen: %w", err)
 				return
 			}
-			v, err := sc.s.Screen(ctx, batch, j.first+i, &rec, ids, problems)
+			rec, ids := &st.Rec, st.IDs
+			v, err := sc.s.Screen(ctx, batch, j.first+i, rec, ids, st.Problems)
 			if err != nil {
 				j.err = err
 				return
 			}
 			j.verdicts = append(j.verdicts, v)
 			if sc.keep {
-				j.subjects = append(j.subjects, storeSubject(&rec, ids))
+				j.subjects = append(j.subjects, storeSubject(rec, ids))
 			}
 		}
 		j.staged = nil

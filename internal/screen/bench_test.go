@@ -11,8 +11,6 @@ import (
 	"github.com/ringfence/ringfence/internal/intel"
 	"github.com/ringfence/ringfence/internal/match"
 	"github.com/ringfence/ringfence/internal/match/matchtest"
-	"github.com/ringfence/ringfence/internal/store"
-	"github.com/ringfence/ringfence/internal/subject"
 	"github.com/ringfence/ringfence/internal/synth"
 )
 
@@ -55,14 +53,7 @@ func BenchmarkScreen(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ids := make([][]subject.Identifier, len(recs))
-	probs := make([][]subject.Problem, len(recs))
-	bb := NewBatchBuilder()
-	for i := range recs {
-		ids[i], probs[i] = subject.Identifiers(&recs[i], s.opts)
-		bb.Add(i, Prepare(&recs[i], ids[i]))
-	}
-	batch := bb.Build()
+	batch, ids, probs := s.prepareAll(recs)
 	var next atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -76,5 +67,3 @@ func BenchmarkScreen(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
-
-var _ = store.Indicator{}

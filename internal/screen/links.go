@@ -78,11 +78,12 @@ func personOf(rec *subject.Record, ids []subject.Identifier) person {
 }
 
 // Prepared is what the first pass over an input keeps of a record.
+// Shingles are the resume's, which the first pass counts and the record
+// carries to the resume pass (see Batch.SignResume).
 type Prepared struct {
-	person    person
-	values    []uint64
-	resume    neardup.Signature
-	hasResume bool
+	person   person
+	values   []uint64
+	Shingles []uint64
 }
 
 // Prepare computes what linking needs of one record; it is safe to call
@@ -97,7 +98,9 @@ func Prepare(rec *subject.Record, ids []subject.Identifier) Prepared {
 	slices.Sort(p.values)
 	p.values = slices.Compact(p.values)
 	if rec.ResumeText != "" {
-		p.resume, p.hasResume = neardup.Sign(rec.ResumeText, rec.Name)
+		if sh, ok := neardup.Shingles(nil, rec.ResumeText, rec.Name); ok {
+			p.Shingles = sh
+		}
 	}
 	return p
 }
@@ -105,9 +108,9 @@ func Prepare(rec *subject.Record, ids []subject.Identifier) Prepared {
 // BatchBuilder gathers the prepared records of one input. Add is called
 // from one goroutine.
 type BatchBuilder struct {
-	people  []person
-	pairs   []pair
-	resumes *neardup.Index
+	people []person
+	pairs  []pair
+	df     *neardup.DocFreq
 }
 
 type pair struct {
@@ -116,7 +119,7 @@ type pair struct {
 }
 
 // NewBatchBuilder returns an empty builder.
-func NewBatchBuilder() *BatchBuilder { return &BatchBuilder{resumes: neardup.NewIndex()} }
+func NewBatchBuilder() *BatchBuilder { return &BatchBuilder{df: neardup.NewDocFreq()} }
 
 // Add records the record numbered recno (0, 1, 2, … in input order; any
 // order of calls).
@@ -128,8 +131,8 @@ func (b *BatchBuilder) Add(recno int, p Prepared) {
 	for _, h := range p.values {
 		b.pairs = append(b.pairs, pair{h, uint32(recno)})
 	}
-	if p.hasResume {
-		b.resumes.Add(uint32(recno), p.resume)
+	if len(p.Shingles) > 0 {
+		b.df.Add(p.Shingles)
 	}
 }
 
@@ -137,7 +140,7 @@ func (b *BatchBuilder) Add(recno int, p Prepared) {
 // are dropped: they link nothing within the input.
 func (b *BatchBuilder) Build() *Batch {
 	slices.SortFunc(b.pairs, func(x, y pair) int { return cmp.Or(cmp.Compare(x.h, y.h), cmp.Compare(x.rec, y.rec)) })
-	bt := &Batch{people: b.people, resumes: b.resumes}
+	bt := &Batch{people: b.people, df: b.df, resumes: neardup.NewIndex(), sigs: map[uint32]neardup.Signature{}}
 	for i := 0; i < len(b.pairs); {
 		j := i + 1
 		for j < len(b.pairs) && b.pairs[j].h == b.pairs[i].h {
@@ -160,12 +163,32 @@ func (b *BatchBuilder) Build() *Batch {
 // Batch is one input's records as linking sees them: for every value held
 // by two or more records, which ones. Read-only; safe for concurrent use.
 type Batch struct {
-	people  []person
-	keys    []uint64 // sorted
-	offs    []uint32 // holders of keys[i] are recs[offs[i]:offs[i+1]]
-	recs    []uint32
+	people []person
+	keys   []uint64 // sorted
+	offs   []uint32 // holders of keys[i] are recs[offs[i]:offs[i+1]]
+	recs   []uint32
+	// Resumes are signed once the whole input's phrase frequencies are
+	// known (df), leaving stock phrases out, then indexed.
+	df      *neardup.DocFreq
 	resumes *neardup.Index
+	sigs    map[uint32]neardup.Signature
 	idSet
+}
+
+// SignResume signs one record's resume shingles against the input's phrase
+// frequencies. Safe for concurrent use.
+func (b *Batch) SignResume(shingles []uint64) (neardup.Signature, bool) {
+	if len(shingles) == 0 {
+		return neardup.Signature{}, false
+	}
+	return neardup.SignShingles(shingles, b.df)
+}
+
+// AddResume indexes record recno's signature. Called from one goroutine,
+// after Build and before the first Screen.
+func (b *Batch) AddResume(recno int, sig neardup.Signature) {
+	b.resumes.Add(uint32(recno), sig)
+	b.sigs[uint32(recno)] = sig
 }
 
 // Len returns the number of records in the batch.

@@ -25,7 +25,6 @@ import (
 	"sync"
 
 	"github.com/ringfence/ringfence/internal/match"
-	"github.com/ringfence/ringfence/internal/neardup"
 	"github.com/ringfence/ringfence/internal/normalize"
 	"github.com/ringfence/ringfence/internal/store"
 	"github.com/ringfence/ringfence/internal/subject"
@@ -262,7 +261,7 @@ func (s *Screener) resume(b *Batch, recno int, rec *subject.Record, self *person
 	if b == nil || b.resumes.Len() < 2 || rec.ResumeText == "" {
 		return nil
 	}
-	sig, ok := neardup.Sign(rec.ResumeText, rec.Name)
+	sig, ok := b.sigs[uint32(recno)]
 	if !ok {
 		return nil
 	}

@@ -19,9 +19,18 @@ import (
 // excerpt; the signature was taken in the first.
 const resumeKept = 240
 
-// AppendStaged appends rec, its identifiers and problems to buf. The raw
-// record is kept only when keepRaw (storing subjects needs it).
-func AppendStaged(buf []byte, rec *subject.Record, ids []subject.Identifier, problems []subject.Problem, keepRaw bool) []byte {
+// Staged is one record as the first pass staged it.
+type Staged struct {
+	Rec      subject.Record
+	IDs      []subject.Identifier
+	Problems []subject.Problem
+	Shingles []uint64
+}
+
+// AppendStaged appends rec, its identifiers, problems and resume shingles
+// to buf. The raw record is kept only when keepRaw (storing subjects needs
+// it).
+func AppendStaged(buf []byte, rec *subject.Record, ids []subject.Identifier, problems []subject.Problem, shingles []uint64, keepRaw bool) []byte {
 	resume := rec.ResumeText
 	if len(resume) > resumeKept {
 		resume = resume[:resumeKept]
@@ -29,6 +38,11 @@ func AppendStaged(buf []byte, rec *subject.Record, ids []subject.Identifier, pro
 	raw := ""
 	if keepRaw {
 		raw = string(rec.Raw)
+	}
+	// Shingles first: the resume pass reads only them.
+	buf = binary.AppendUvarint(buf, uint64(len(shingles)))
+	for _, h := range shingles {
+		buf = binary.LittleEndian.AppendUint64(buf, h)
 	}
 	for _, s := range []string{rec.ID, rec.Kind, rec.Name, rec.BirthDate, rec.Nationality, resume, raw} {
 		buf = appendString(buf, s)
@@ -68,27 +82,34 @@ func appendString(buf []byte, s string) []byte {
 
 var errStaged = errors.New("corrupt staged record")
 
+// stageReader reads a staged record from one string: the fields it returns
+// are substrings of it, so decoding allocates the string once rather than
+// once a field.
 type stageReader struct {
-	b   []byte
+	s   string
 	err error
 }
 
 func (r *stageReader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
+	var x uint64
+	for i := 0; i < len(r.s) && i < binary.MaxVarintLen64; i++ {
+		c := r.s[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				break
+			}
+			r.s = r.s[i+1:]
+			return x | uint64(c)<<(7*i)
+		}
+		x |= uint64(c&0x7f) << (7 * i)
 	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err = errStaged
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
+	r.err = errStaged
+	return 0
 }
 
 func (r *stageReader) count() int {
 	n := r.uvarint()
-	if n > uint64(len(r.b)) { // every element takes at least a byte
+	if n > uint64(len(r.s)) { // every element takes at least a byte
 		r.err = errStaged
 		return 0
 	}
@@ -100,18 +121,51 @@ func (r *stageReader) str() string {
 	if r.err != nil {
 		return ""
 	}
-	if n > uint64(len(r.b)) {
+	if n > uint64(len(r.s)) {
 		r.err = errStaged
 		return ""
 	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
+	s := r.s[:n]
+	r.s = r.s[n:]
 	return s
 }
 
-// DecodeStaged reads what AppendStaged wrote.
-func DecodeStaged(b []byte) (subject.Record, []subject.Identifier, []subject.Problem, error) {
-	r := stageReader{b: b}
+// shingles reads the shingles, or skips them when skip is set.
+func (r *stageReader) shingles(skip bool) []uint64 {
+	n := r.count()
+	if r.err != nil || n == 0 {
+		return nil
+	}
+	if n*8 > len(r.s) {
+		r.err = errStaged
+		return nil
+	}
+	var out []uint64
+	if !skip {
+		out = make([]uint64, n)
+		for i := range out {
+			out[i] = binary.LittleEndian.Uint64([]byte(r.s[8*i : 8*i+8]))
+		}
+	}
+	r.s = r.s[8*n:]
+	return out
+}
+
+// StagedShingles reads only the resume shingles of a staged record.
+func StagedShingles(b []byte) ([]uint64, error) {
+	r := stageReader{s: string(b)}
+	sh := r.shingles(false)
+	if r.err != nil {
+		return nil, fmt.Errorf("%w (%d bytes)", r.err, len(b))
+	}
+	return sh, nil
+}
+
+// DecodeStaged reads what AppendStaged wrote. The shingles are read only
+// when withShingles is set.
+func DecodeStaged(b []byte, withShingles bool) (Staged, error) {
+	r := stageReader{s: string(b)}
+	shingles := r.shingles(!withShingles)
 	var rec subject.Record
 	rec.ID, rec.Kind, rec.Name, rec.BirthDate, rec.Nationality, rec.ResumeText = r.str(), r.str(), r.str(), r.str(), r.str(), r.str()
 	if raw := r.str(); raw != "" {
@@ -143,11 +197,11 @@ func DecodeStaged(b []byte) (subject.Record, []subject.Identifier, []subject.Pro
 			problems[i] = subject.Problem{Attribute: r.str(), Value: r.str(), Reason: r.str()}
 		}
 	}
-	if r.err == nil && len(r.b) != 0 {
+	if r.err == nil && len(r.s) != 0 {
 		r.err = errStaged
 	}
 	if r.err != nil {
-		return subject.Record{}, nil, nil, fmt.Errorf("%w (%d bytes)", r.err, len(b))
+		return Staged{}, fmt.Errorf("%w (%d bytes)", r.err, len(b))
 	}
-	return rec, ids, problems, nil
+	return Staged{Rec: rec, IDs: ids, Problems: problems, Shingles: shingles}, nil
 }
