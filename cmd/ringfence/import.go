@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"runtime"
 	"sync"
 	"time"
@@ -234,56 +233,28 @@ func (imp *importer) readAll(ctx context.Context, files []string, send func(*job
 		j = &job{}
 		return nil
 	}
-	for _, file := range files {
-		r, closer, err := subject.Open(file, imp.e.stdin)
-		if err != nil {
-			var le *subject.LineError
-			if errors.As(err, &le) {
-				return err
-			}
-			return fmt.Errorf("import: %w", err)
+	err := eachRecord(ctx, imp.e, files, imp.strict, func(*subject.LineError) {
+		imp.read++
+		imp.bad++
+		imp.prog.done()
+	}, func(rec subject.Record, file string) error {
+		imp.read++
+		j.recs = append(j.recs, rec)
+		j.files = append(j.files, file)
+		if len(j.recs) == batch || inChunk+len(j.recs) == imp.chunk {
+			return flush(false)
 		}
-		for {
-			if err = ctx.Err(); err != nil {
-				break
-			}
-			var rec subject.Record
-			rec, err = r.Next()
-			if err == io.EOF {
-				err = nil
-				break
-			}
-			var le *subject.LineError
-			if errors.As(err, &le) {
-				imp.read++
-				imp.bad++
-				imp.prog.done()
-				fmt.Fprintln(imp.e.stderr, le)
-				if imp.strict {
-					if err = flush(true); err == nil {
-						err = fmt.Errorf("stopped at the first bad record (--strict): %w", errBadInput)
-					}
-					break
-				}
-				err = nil
-				continue
-			}
-			if err != nil {
-				break
-			}
-			imp.read++
-			j.recs = append(j.recs, rec)
-			j.files = append(j.files, file)
-			if len(j.recs) == batch || inChunk+len(j.recs) == imp.chunk {
-				if err = flush(false); err != nil {
-					break
-				}
-			}
+		return nil
+	})
+	if errors.Is(err, errStrict) {
+		// Store the good records read before the bad one.
+		if ferr := flush(true); ferr != nil {
+			return ferr
 		}
-		closer.Close()
-		if err != nil {
-			return err
-		}
+		return err
+	}
+	if err != nil {
+		return err
 	}
 	return flush(true)
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -490,57 +489,25 @@ func (sc *screening) pipeline(ctx context.Context, produce func(send func(*scree
 func (sc *screening) readAll(ctx context.Context, files []string, send func(*screenJob) error) error {
 	n := 0
 	j := &screenJob{}
-	for _, file := range files {
-		r, closer, err := subject.Open(file, sc.e.stdin)
-		if err != nil {
-			var le *subject.LineError
-			if errors.As(err, &le) {
-				return err
-			}
-			return fmt.Errorf("screen: %w", err)
+	err := eachRecord(ctx, sc.e, files, sc.strict, func(*subject.LineError) {
+		sc.read++
+		sc.bad++
+	}, func(rec subject.Record, _ string) error {
+		sc.read++
+		if len(j.recs) == 0 {
+			j.first = n
 		}
-		for {
-			if err = ctx.Err(); err != nil {
-				break
-			}
-			var rec subject.Record
-			rec, err = r.Next()
-			if err == io.EOF {
-				err = nil
-				break
-			}
-			var le *subject.LineError
-			if errors.As(err, &le) {
-				err = nil
-				sc.read++
-				sc.bad++
-				fmt.Fprintln(sc.e.stderr, le)
-				if sc.strict {
-					err = fmt.Errorf("stopped at the first bad record (--strict): %w", errBadInput)
-					break
-				}
-				continue
-			}
-			if err != nil {
-				break
-			}
-			sc.read++
-			if len(j.recs) == 0 {
-				j.first = n
-			}
-			n++
-			j.recs = append(j.recs, rec)
-			if len(j.recs) == batchSize {
-				if err = send(j); err != nil {
-					break
-				}
-				j = &screenJob{}
-			}
+		n++
+		j.recs = append(j.recs, rec)
+		if len(j.recs) < batchSize {
+			return nil
 		}
-		closer.Close()
-		if err != nil {
-			return err
-		}
+		err := send(j)
+		j = &screenJob{}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if len(j.recs) > 0 {
 		return send(j)

@@ -82,7 +82,7 @@ func (f *subjectFacts) evidence(uses []string) note {
 		texts = append(texts, n.text)
 	}
 	if out.attribute == "" {
-		out.attribute, out.value, out.matched = "record", f.id, f.kind
+		out.attribute, out.value, out.matched = "record", f.id, "the record's own fields"
 	}
 	out.text = strings.Join(texts, "; ")
 	return out
