@@ -51,12 +51,8 @@ Example:
 		if len(files) == 0 {
 			return usagef("check needs at least one FILE (see 'ringfence help check')")
 		}
-		if *region != "" {
-			cc, ok := normalize.Country(*region)
-			if !ok {
-				return usagef("--region %q is not an ISO 3166 country code", *region)
-			}
-			*region = cc
+		if *region, err = regionFlag(*region); err != nil {
+			return err
 		}
 		opts := normalize.Options{Region: *region}
 		enc := json.NewEncoder(e.stdout)

@@ -66,12 +66,8 @@ Example:
 		if *chunk < 1 || *chunk > 100000 {
 			return usagef("--chunk %d: must be between 1 and 100000", *chunk)
 		}
-		if *region != "" {
-			cc, ok := normalize.Country(*region)
-			if !ok {
-				return usagef("--region %q is not an ISO 3166 country code", *region)
-			}
-			*region = cc
+		if *region, err = regionFlag(*region); err != nil {
+			return err
 		}
 		dsn := e.dsn(*dbFlag)
 		st, err := openStore(ctx, e, dsn)

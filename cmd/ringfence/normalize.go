@@ -67,12 +67,8 @@ Examples:
 		if err != nil {
 			return usagef("%v; KIND is one of: %s", err, strings.Join(kinds, ", "))
 		}
-		if *region != "" {
-			cc, ok := normalize.Country(*region)
-			if !ok {
-				return usagef("--region %q is not an ISO 3166 country code", *region)
-			}
-			*region = cc
+		if *region, err = regionFlag(*region); err != nil {
+			return err
 		}
 		opts := normalize.Options{Region: *region}
 		values := pos[1:]

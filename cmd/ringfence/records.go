@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/ringfence/ringfence/internal/normalize"
 	"github.com/ringfence/ringfence/internal/subject"
 )
 
@@ -61,4 +62,17 @@ func eachRecord(ctx context.Context, e *env, files []string, strict bool,
 		}
 	}
 	return nil
+}
+
+// regionFlag reads --region: empty, or a country as ISO 3166 (any case,
+// alpha-2 or alpha-3), returned as alpha-2.
+func regionFlag(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	cc, ok := normalize.Country(s)
+	if !ok {
+		return "", usagef("--region %q is not an ISO 3166 country code", s)
+	}
+	return cc, nil
 }

@@ -99,12 +99,8 @@ Example:
 		if screen.LevelRank(*minLevel) < 0 {
 			return usagef("--min-level %q: want one of %s", *minLevel, strings.Join(screen.Levels, ", "))
 		}
-		if *region != "" {
-			cc, ok := normalize.Country(*region)
-			if !ok {
-				return usagef("--region %q is not an ISO 3166 country code", *region)
-			}
-			*region = cc
+		if *region, err = regionFlag(*region); err != nil {
+			return err
 		}
 		rules, err := loadRules(ruleFiles)
 		if err != nil {
