@@ -69,9 +69,33 @@ func (n *nameIndex) add(value string, ind, entry int32) {
 		words: strings.Count(v.Canonical, " ") + 1}
 	n.names = append(n.names, rec)
 	n.byKey[rec.key] = append(n.byKey[rec.key], id)
-	for _, u := range nameUnits(nil, v.Canonical) {
+	for _, u := range joinedUnits(nameUnits(nil, v.Canonical), v.Canonical) {
 		n.units[u] = append(n.units[u], id)
 	}
+}
+
+// joinedUnits adds, for a listed name, the units its runs of two or three
+// adjacent words make when written as one word, so that a query writing a
+// given name or patronymic joined (Chen Meihsiang for CHEN Mei-hsiang,
+// Mikhailyurevich) shares its units with the listed name. Only the index
+// gets them: a query's joined word is one unit already. Korean names need
+// none: their units are syllables, which do not care where words are cut.
+func joinedUnits(units []string, canonical string) []string {
+	words := strings.Fields(canonical)
+	for i := range words {
+		for k := 2; k <= 3 && i+k <= len(words); k++ {
+			w := strings.Join(words[i:i+k], "")
+			if _, korean := korean.Syllables(w); korean && isASCII(w) {
+				continue
+			}
+			for _, u := range []string{w, w[:min(4, len(w))] + "~"} {
+				if !slices.Contains(units, u) {
+					units = append(units, u)
+				}
+			}
+		}
+	}
+	return units
 }
 
 // denseUnit is the posting length from which a unit also gets a bitset

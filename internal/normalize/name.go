@@ -32,7 +32,7 @@ const (
 //
 // Keys:
 //   - name_key: for a name whose every word reads as romanised Korean, the
-//     romanisation-variant key of korean.Key ("CONG-ON-KIM" for Kim Jong Un,
+//     romanisation-variant key of korean.Key ("CON-KON-KIM" for Kim Jong Un,
 //     Gim Jeong-eun, Kim Chŏng-ŭn, 김정은 and Jong-un Kim alike), with the
 //     fact korean=true; otherwise the words sorted ("john smith" for
 //     SMITH, John). Either way word order does not matter.

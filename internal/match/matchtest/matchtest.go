@@ -58,6 +58,8 @@ func DPRKVariants(res *intel.Result) []Variant {
 	type person struct {
 		primary, dob string
 		dprk, indiv  bool
+		foreign      bool // a nationality is listed, and it is not Korean
+		korean       bool
 	}
 	people := map[string]*person{}
 	var order []string
@@ -76,6 +78,12 @@ func DPRKVariants(res *intel.Result) []Variant {
 		case "birth_date":
 			if p.dob == "" {
 				p.dob = in.Value
+			}
+		case "nationality":
+			if in.Value == "KP" || in.Value == "KR" {
+				p.korean = true
+			} else {
+				p.foreign = true
 			}
 		case "program":
 			p.dprk = p.dprk || strings.HasPrefix(in.Value, "DPRK")
@@ -97,7 +105,11 @@ func DPRKVariants(res *intel.Result) []Variant {
 		for i, w := range words {
 			rr[i] = ToRR(w)
 		}
-		add("revised romanization", rr)
+		// Revised Romanization spells Korean: a Russian or Taiwanese
+		// national under a DPRK programme has no RR spelling.
+		if !p.foreign || p.korean {
+			add("revised romanization", rr)
+		}
 		if len(words) > 1 {
 			add("given name first", append(slices.Clone(words[1:]), words[0]))
 		}
@@ -111,7 +123,7 @@ func DPRKVariants(res *intel.Result) []Variant {
 
 // ToRR respells a McCune–Reischauer or DPRK word the way the Revised
 // Romanization would, deterministically where the systems are ambiguous:
-// an o not part of oo, oe, oi or ou becomes eo (ŏ; wrong for a true o,
+// an o not part of oo, oe, oi, ou or eo becomes eo (ŏ; wrong for a true o,
 // which is the point of testing), and initial k, t, p, ch become g, d, b,
 // j. Words that are not Korean are left alone.
 func ToRR(w string) string {
@@ -121,7 +133,7 @@ func ToRR(w string) string {
 	var b strings.Builder
 	for i := 0; i < len(w); i++ {
 		c := w[i]
-		if c == 'o' && (i+1 >= len(w) || !strings.ContainsRune("oeiu", rune(w[i+1]))) && (i == 0 || w[i-1] != 'o') {
+		if c == 'o' && (i+1 >= len(w) || !strings.ContainsRune("oeiu", rune(w[i+1]))) && (i == 0 || w[i-1] != 'o' && w[i-1] != 'e') {
 			b.WriteString("eo")
 			continue
 		}

@@ -376,7 +376,7 @@ func Syllables(word string) ([]string, bool) {
 // Shim) nor on where a joined word's syllables are cut (Chun Il, Chunil),
 // while the order of the given name's syllables still counts (Kim Jong Un
 // and Kim Un Jong differ). It is written as the cycle's syllables from the
-// alphabetically first, joined by "-": "CONG-ON-KIM", "HYON-SOP-SIM".
+// alphabetically first, joined by "-": "CON-KON-KIM", "HYON-SOP-SIM".
 func Key(words []string) (string, bool) {
 	var buf [256]byte
 	segs := buf[:0]
@@ -389,7 +389,35 @@ func Key(words []string) (string, bool) {
 	if len(segs) == 0 {
 		return "", false
 	}
-	return render(segs), true
+	var out [512]byte
+	return render(foldJoins(out[:0], segs)), true
+}
+
+// foldJoins makes the key blind to two cuts that joined spellings leave
+// ambiguous, reading the segments as a cycle like render does:
+//   - ng before a vowel is read n + g: Mangon is Man-gon or Mang-on, and
+//     written joined nothing tells which (RR writes Jeongeun for
+//     Jeong-eun, the press Jongun);
+//   - u or o before i is read as ㅢ: Puil and Suil are Pu-il and Su-il as
+//     often as one syllable.
+//
+// Both merge names that differ only there (만곤 and 망온), a price paid for
+// finding the listed RI Man Gon under Ri Mangon; birth dates keep namesakes
+// apart.
+func foldJoins(dst, segs []byte) []byte {
+	n := len(segs)
+	for i, s := range segs {
+		next := segs[(i+1)%n]
+		switch {
+		case s == cNG && isVowelSeg(next):
+			dst = append(dst, cN, cK)
+		case s == vO && next == vI && n > 2:
+			// ㅜ/ㅗ/ㅓ/ㅡ then ㅣ with no consonant between: read as ㅢ
+		default:
+			dst = append(dst, s)
+		}
+	}
+	return dst
 }
 
 // render syllabifies the cycle of segments and writes it from its least

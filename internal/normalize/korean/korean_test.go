@@ -198,9 +198,9 @@ func TestKey(t *testing.T) {
 		words []string
 		want  string
 	}{
-		{"a surname-first name", []string{"kim", "jong", "un"}, "CONG-ON-KIM"},
-		{"the same name given name first", []string{"jong", "un", "kim"}, "CONG-ON-KIM"},
-		{"a joined given name", []string{"kim", "jongun"}, "CONG-ON-KIM"},
+		{"a surname-first name", []string{"kim", "jong", "un"}, "CON-KON-KIM"},
+		{"the same name given name first", []string{"jong", "un", "kim"}, "CON-KON-KIM"},
+		{"a joined given name", []string{"kim", "jongun"}, "CON-KON-KIM"},
 		{"a one-syllable name", []string{"ri"}, "I"},
 		{"the written syllables show where they can", []string{"ri", "song", "chol"}, "COL-I-SONG"},
 	}
