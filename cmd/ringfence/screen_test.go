@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ringfence/ringfence/internal/screen"
+	"github.com/ringfence/ringfence/internal/store/postgres/pgtest"
 )
 
 type verdictOut struct {
@@ -158,33 +159,40 @@ func TestScreenReportsBadRecordsAndScreensTheRest(t *testing.T) {
 
 // TestScreenStoreLinksLaterRuns: with --store a run's subjects stay, and a
 // later input's persona sharing a payout account with one of them is
-// flagged with the stored subject as evidence.
+// flagged with the stored subject as evidence — on SQLite and PostgreSQL.
 func TestScreenStoreLinksLaterRuns(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "rf.db")
-	first := filepath.Join(dir, "monday.jsonl")
-	os.WriteFile(first, []byte(`{"id":"a","name":"John Smith","bank_accounts":["021000021:12345678"]}`+"\n"), 0o644)
-	out, errOut, code := ringfenceDB(t, db, "screen", first, "--store", "--format", "jsonl")
-	if code != 0 || parseVerdicts(t, out)["a"].Level != "clear" {
-		t.Fatalf("first run: exit %d, %s %s", code, out, errOut)
-	}
-	second := filepath.Join(dir, "tuesday.jsonl")
-	os.WriteFile(second, []byte(`{"id":"b","name":"Mary Jones","bank_accounts":["021000021:12345678"]}`+"\n"), 0o644)
-	out, errOut, code = ringfenceDB(t, db, "screen", second, "--format", "jsonl")
-	if code != 0 {
-		t.Fatalf("second run: exit %d, %s", code, errOut)
-	}
-	v := parseVerdicts(t, out)["b"]
-	if v.Level != "high" || len(v.Hits) == 0 || v.Hits[0].Rule != "shared-payout-account" ||
-		v.Hits[0].Source != "store" || v.Hits[0].Matched != "a" {
-		t.Errorf("b: %+v", v)
-	}
-	if !strings.Contains(errOut, "linking to 1 stored subject") {
-		t.Errorf("stderr: %s", errOut)
-	}
-	st := openDB(t, db)
-	if _, err := st.Verdict(t.Context(), "a"); err != nil {
-		t.Errorf("verdict of a not stored: %v", err)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			dir := t.TempDir()
+			db := filepath.Join(dir, "rf.db")
+			if backend == "postgres" {
+				db = pgtest.DSN(t)
+			}
+			first := filepath.Join(dir, "monday.jsonl")
+			os.WriteFile(first, []byte(`{"id":"a","name":"John Smith","bank_accounts":["021000021:12345678"]}`+"\n"), 0o644)
+			out, errOut, code := ringfenceDB(t, db, "screen", first, "--store", "--format", "jsonl")
+			if code != 0 || parseVerdicts(t, out)["a"].Level != "clear" {
+				t.Fatalf("first run: exit %d, %s %s", code, out, errOut)
+			}
+			second := filepath.Join(dir, "tuesday.jsonl")
+			os.WriteFile(second, []byte(`{"id":"b","name":"Mary Jones","bank_accounts":["021000021:12345678"]}`+"\n"), 0o644)
+			out, errOut, code = ringfenceDB(t, db, "screen", second, "--format", "jsonl")
+			if code != 0 {
+				t.Fatalf("second run: exit %d, %s", code, errOut)
+			}
+			v := parseVerdicts(t, out)["b"]
+			if v.Level != "high" || len(v.Hits) == 0 || v.Hits[0].Rule != "shared-payout-account" ||
+				v.Hits[0].Source != "store" || v.Hits[0].Matched != "a" {
+				t.Errorf("b: %+v", v)
+			}
+			if !strings.Contains(errOut, "linking to 1 stored subject") {
+				t.Errorf("stderr: %s", errOut)
+			}
+			st := openDB(t, db)
+			if v, err := st.Verdict(t.Context(), "a"); err != nil || v.Level != "clear" {
+				t.Errorf("verdict of a not stored: %+v %v", v, err)
+			}
+		})
 	}
 }
 
