@@ -88,7 +88,12 @@ func (s *Screener) Rules() *Rules { return s.rules }
 // again.
 func (s *Screener) Screen(ctx context.Context, b *Batch, recno int, rec *subject.Record,
 	ids []subject.Identifier, problems []subject.Problem) (Verdict, error) {
-	self := personOf(rec, ids)
+	var self person
+	if b != nil && recno >= 0 && recno < len(b.people) && b.people[recno].id == rec.ID {
+		self = b.people[recno] // read in the first pass
+	} else {
+		self = personOf(rec, ids)
+	}
 	subj := subjectFactsOf(rec, ids, problems)
 	f := facts{subj: &subj}
 	var hits []Hit
