@@ -246,3 +246,37 @@ func TestRulesCommand(t *testing.T) {
 		t.Errorf("failing rule test: exit %d %s", code, out)
 	}
 }
+
+// TestScreenLinksToSubjectsStoredFromCSV: a subject stored from a CSV row
+// is linked by its normalised identifiers, household included.
+func TestScreenLinksToSubjectsStoredFromCSV(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "rf.db")
+	in := filepath.Join(dir, "workers.csv")
+	os.WriteFile(in, []byte("id,name,birth_date,bank_accounts,id_documents,home_address\n"+
+		"c1,John Smith,1980-01-01,021000021:12345678,,\"1 Oak St, Austin, TX 78701, US\"\n"), 0o644)
+	if _, errOut, code := ringfenceDB(t, db, "screen", in, "--store", "--format", "jsonl"); code != 0 {
+		t.Fatalf("store from CSV: exit %d: %s", code, errOut)
+	}
+	// Screened one at a time: together they would share the account
+	// with each other, which is a finding of its own.
+	verdict := func(line string) verdictOut {
+		f := filepath.Join(dir, "next.jsonl")
+		os.WriteFile(f, []byte(line+"\n"), 0o644)
+		out, errOut, code := ringfenceDB(t, db, "screen", f, "--format", "jsonl")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		for _, v := range parseVerdicts(t, out) {
+			return v
+		}
+		t.Fatal("no verdict")
+		return verdictOut{}
+	}
+	if v := verdict(`{"id":"spouse","name":"Mary Smith","bank_accounts":["021000021:12345678"],"addresses":[{"kind":"home","line1":"1 Oak Street","city":"Austin","region":"TX","postal_code":"78701","country":"US"}]}`); v.Level != "clear" {
+		t.Errorf("the stored worker's spouse at the same home: %+v", v)
+	}
+	if v := verdict(`{"id":"stranger","name":"Wei Zhang","bank_accounts":["021000021:12345678"],"addresses":[{"kind":"home","line1":"5 Pine St","city":"Seattle","region":"WA","postal_code":"98101","country":"US"}]}`); v.Level != "high" {
+		t.Errorf("a stranger paid into the stored worker's account: %+v", v)
+	}
+}

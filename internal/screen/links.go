@@ -216,16 +216,14 @@ type relation struct {
 }
 
 func relate(self, other *person) relation {
-	sameName := false
-	if len(other.names) > 0 {
-		for _, n := range self.names {
-			if n == other.names[0] {
-				sameName = true
-				break
-			}
+	// A record without a name (a payee account, say) differs from no one:
+	// a missing name is not evidence of another identity.
+	sameName := len(self.names) == 0 || len(other.names) == 0
+	for _, n := range self.names {
+		if len(other.names) > 0 && n == other.names[0] {
+			sameName = true
+			break
 		}
-	} else {
-		sameName = true // no name to differ: not evidence of another identity
 	}
 	sameDOB := self.dob == "" || other.dob == "" || self.dob == other.dob
 	household := false

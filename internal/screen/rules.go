@@ -152,6 +152,17 @@ func (r *Rule) check() error {
 	if !ruleID.MatchString(r.ID) {
 		return fmt.Errorf("id %q: want 1–64 lower-case letters, digits, '.', '_' or '-'", r.ID)
 	}
+	if r.Enabled != nil && !*r.Enabled {
+		return nil // switching a rule off needs only its id
+	}
+	if r.Severity != "" {
+		if _, ok := severityPoints[r.Severity]; !ok {
+			return fmt.Errorf("severity: %q is not info, low, medium, high or critical", r.Severity)
+		}
+		if r.Points != nil {
+			return errors.New("give points or severity, not both")
+		}
+	}
 	if !slices.Contains(factTypes, r.On) {
 		return fmt.Errorf("on: %q is not a fact type (want one of %s)", r.On, strings.Join(factTypes, ", "))
 	}
@@ -175,7 +186,12 @@ func (r *Rule) check() error {
 		if p < 0 || p > 100 {
 			return fmt.Errorf("points: %d is outside 0–100", p)
 		}
-		r.fixed = int(p)
+		r.fixed = p
+	case float64:
+		if !(p >= 0 && p <= 100) {
+			return fmt.Errorf("points: %v is outside 0–100", p)
+		}
+		r.fixed = int(math.Round(p))
 	case string:
 		if strings.TrimSpace(p) == "" {
 			return errors.New("points: empty expression")
@@ -284,6 +300,12 @@ func compileExpr(env *cel.Env, r *Rule, field, expr string, want *cel.Type) (cel
 			r.uses = append(r.uses, s.name)
 		}
 	}
+	// In the signal table's order, so a hit's evidence is the same on
+	// every run (the reference map is a Go map).
+	slices.SortFunc(r.uses, func(a, b string) int {
+		return slices.IndexFunc(signals, func(s signal) bool { return s.name == a }) -
+			slices.IndexFunc(signals, func(s signal) bool { return s.name == b })
+	})
 	p, err := env.Program(a, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
 		return nil, fail(err.Error())

@@ -46,6 +46,10 @@ func TestRuleErrorsNameTheRuleFileLineAndPosition(t *testing.T) {
 		{"repeated id", "rules:\n  - {id: t, on: link, description: d, points: 1, when: 'true'}\n  - {id: t, on: link, description: d, points: 1, when: 'true'}\n",
 			[]string{"rules.yaml:3", "rule t", "repeats the rule on line 2"}},
 		{"not YAML", "rules: [\n", []string{"rules.yaml"}},
+		{"points and severity", "rules:\n  - {id: u, on: link, description: d, points: 10, severity: high, when: 'true'}\n",
+			[]string{"rule u", "give points or severity, not both"}},
+		{"unknown severity", "rules:\n  - {id: v, on: link, description: d, severity: severe, when: 'true'}\n",
+			[]string{"rule v", `severity: "severe"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rules, err := ParseRules("rules.yaml", []byte(tc.yaml))
@@ -76,10 +80,11 @@ func TestExtraRulesAddReplaceAndDisable(t *testing.T) {
     points: 60
   - id: shared-ip
     enabled: false
+  - id: half-points
     on: link
-    description: off
-    when: "false"
-    points: 0
+    description: fractional points round
+    when: link.kind == "phone"
+    points: 12.5
   - id: payee-without-birth-date
     on: subject
     description: payees must give a birth date
@@ -98,6 +103,9 @@ func TestExtraRulesAddReplaceAndDisable(t *testing.T) {
 	}
 	if rs.Rule("shared-ip") != nil {
 		t.Error("shared-ip is still enabled")
+	}
+	if r := rs.Rule("half-points"); r == nil || r.fixed != 13 {
+		t.Errorf("points 12.5: %+v", r)
 	}
 	if r := rs.Rule("payee-without-birth-date"); r == nil || r.fixed != 15 {
 		t.Errorf("new rule missing or severity low not 15 points: %+v", r)

@@ -17,12 +17,14 @@
 package screen
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
+
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/ringfence/ringfence/internal/match"
 	"github.com/ringfence/ringfence/internal/normalize"
@@ -124,8 +126,10 @@ func (s *Screener) Screen(ctx context.Context, b *Batch, recno int, rec *subject
 		q := match.Query{Identifiers: ids, BirthDate: rec.BirthDate, Nationality: rec.Nationality}
 		for _, m := range s.intel.Match(q) {
 			f.match = &m
+			// What the value met: a listed name as the list writes it, or
+			// the indicator's value (its label is in the explanation).
 			matched := m.IndicatorValue
-			if m.Label != "" {
+			if m.Kind == "name" && m.Label != "" {
 				matched = m.Label
 			}
 			src := m.Source
@@ -154,8 +158,9 @@ func (s *Screener) Screen(ctx context.Context, b *Batch, recno int, rec *subject
 	f.link = nil
 	if r := s.resume(b, recno, rec, &self); r != nil {
 		f.resume = r
-		if err := fire(OnResume, Hit{Attribute: "resume_text", Value: excerpt(rec.ResumeText, 60),
-			Matched: listIDs(r.Others, len(r.Others)), Source: "input", Explanation: r.explain()}); err != nil {
+		if err := fire(OnResume, Hit{Attribute: "resume_text", Value: excerpt(rec.ResumeText, resumeKept),
+			Matched: listIDs(r.Others[:min(len(r.Others), maxListed)], len(r.Others)), Source: "input",
+			Explanation: r.explain()}); err != nil {
 			return Verdict{}, err
 		}
 	}
@@ -177,9 +182,16 @@ func (s *Screener) links(ctx context.Context, b *Batch, recno int, self *person,
 			continue
 		}
 		seen[h] = true
-		l := Link{Kind: string(id.Kind), Attribute: id.Attribute, Role: id.Role, Value: id.Canonical, Holders: 1}
+		role, attr := id.Role, id.Attribute
+		for j := range ids[i+1:] {
+			// The same address given twice: as shipping is what matters.
+			if o := &ids[i+1+j]; o.Kind == id.Kind && o.Canonical == id.Canonical && o.Role == "shipping" {
+				role, attr = o.Role, o.Attribute
+			}
+		}
+		l := Link{Kind: string(id.Kind), Attribute: attr, Role: role, Value: id.Canonical, Holders: 1}
 		if id.Kind == normalize.KindAddress {
-			l.OwnHome = isHome(id.Role) || containsHash(self.homes, h)
+			l.OwnHome = containsHash(self.homes, h)
 		}
 		for _, r := range b.holders(h) {
 			if int(r) == recno {
@@ -246,12 +258,7 @@ func (s *Screener) storedPerson(ctx context.Context, id string) (*person, error)
 	if err != nil {
 		return nil, fmt.Errorf("stored subject %s: %w", id, err)
 	}
-	rec, err := subject.NewJSONLReader(bytes.NewReader(sub.Raw), "store").Next()
-	if err != nil {
-		return nil, fmt.Errorf("stored subject %s: %w", id, err)
-	}
-	ids, _ := subject.Identifiers(&rec, s.opts)
-	pp := personOf(&rec, ids)
+	pp := storedPersonOf(sub)
 	s.mu.Lock()
 	if len(s.stored) > 100000 {
 		clear(s.stored) // a cache, not a copy of the store
@@ -259,6 +266,34 @@ func (s *Screener) storedPerson(ctx context.Context, id string) (*person, error)
 	s.stored[id] = &pp
 	s.mu.Unlock()
 	return &pp, nil
+}
+
+// storedPersonOf reads a person from a stored subject's identifiers, which
+// hold its name keys and addresses whatever format the record came in, and
+// its birth date from the raw record (a JSON record, or a CSV row as a
+// JSON object: both name it birth_date).
+func storedPersonOf(sub store.Subject) person {
+	p := person{id: sub.ID}
+	var raw struct {
+		BirthDate json.RawMessage `json:"birth_date"`
+	}
+	if json.Unmarshal(sub.Raw, &raw) == nil {
+		var dob string
+		if json.Unmarshal(raw.BirthDate, &dob) == nil {
+			p.dob = strings.TrimSpace(dob)
+		}
+	}
+	for _, id := range sub.Identifiers {
+		switch {
+		case id.Kind == "name_key" && id.Attribute == "name":
+			p.names = append([]uint64{xxhash.Sum64String(id.Value)}, p.names...)
+		case id.Kind == "name_key":
+			p.names = append(p.names, xxhash.Sum64String(id.Value))
+		case id.Kind == string(normalize.KindAddress) && isHome(id.Role):
+			p.homes = append(p.homes, valueHash(normalize.KindAddress, id.Value))
+		}
+	}
+	return p
 }
 
 // resume finds near-duplicate resumes of rec in the batch.

@@ -15,9 +15,9 @@ import (
 // nor normalises anything twice. The encoding is private to one run: a
 // length-prefixed sequence of uvarints and strings.
 
-// resumeKept bounds the resume text staged: the second pass shows an
-// excerpt; the signature was taken in the first.
-const resumeKept = 240
+// resumeKept bounds the resume text staged, in characters: the second pass
+// shows an excerpt; the signature was taken in the first.
+const resumeKept = 60
 
 // Staged is one record as the first pass staged it.
 type Staged struct {
@@ -31,10 +31,7 @@ type Staged struct {
 // to buf. The raw record is kept only when keepRaw (storing subjects needs
 // it).
 func AppendStaged(buf []byte, rec *subject.Record, ids []subject.Identifier, problems []subject.Problem, shingles []uint64, keepRaw bool) []byte {
-	resume := rec.ResumeText
-	if len(resume) > resumeKept {
-		resume = resume[:resumeKept]
-	}
+	resume := excerpt(rec.ResumeText, resumeKept)
 	raw := ""
 	if keepRaw {
 		raw = string(rec.Raw)
