@@ -194,6 +194,7 @@ type screening struct {
 	format   string
 	minLevel int
 	opts     normalize.Options
+	prog     *progress
 
 	read, bad int
 	perLevel  [5]int
@@ -231,6 +232,7 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 
 	// Pass 1: read, normalise, prepare for linking, stage.
 	prog := newProgress(sc.e.stderr, "records read")
+	sc.prog = prog
 	bb := screen.NewBatchBuilder()
 	var lenBuf [binary.MaxVarintLen64]byte
 	err = sc.pipeline(ctx, func(send func(*screenJob) error) error {
@@ -486,11 +488,31 @@ func (sc *screening) pipeline(ctx context.Context, produce func(send func(*scree
 func (sc *screening) readAll(ctx context.Context, files []string, send func(*screenJob) error) error {
 	n := 0
 	j := &screenJob{}
+	// Each reader refuses an id its file repeats; across files this map
+	// does: one input, one verdict per id.
+	var seen map[string]string
+	if len(files) > 1 {
+		seen = map[string]string{}
+	}
 	err := eachRecord(ctx, sc.e, files, sc.strict, func(*subject.LineError) {
 		sc.read++
 		sc.bad++
-	}, func(rec subject.Record, _ string) error {
+		sc.prog.done()
+	}, func(rec subject.Record, file string) error {
 		sc.read++
+		if seen != nil {
+			if at, dup := seen[rec.ID]; dup {
+				sc.bad++
+				sc.prog.done()
+				fmt.Fprintln(sc.e.stderr, &subject.LineError{File: file, Line: rec.Line, Field: "id",
+					Reason: fmt.Sprintf("%q is the id of the record at %s already", rec.ID, at)})
+				if sc.strict {
+					return errStrict
+				}
+				return nil
+			}
+			seen[rec.ID] = fmt.Sprintf("%s:%d", file, rec.Line)
+		}
 		if len(j.recs) == 0 {
 			j.first = n
 		}
@@ -518,14 +540,11 @@ func (sc *screening) writer(w *bufio.Writer) func(screen.Verdict) error {
 	switch sc.format {
 	case "csv":
 		cw := csv.NewWriter(w)
-		header := false
+		// The header even when no verdict reaches --min-level: an empty
+		// result is still a CSV file.
+		cw.Write([]string{"id", "score", "level", "rules", "evidence"})
+		cw.Flush()
 		return func(v screen.Verdict) error {
-			if !header {
-				header = true
-				if err := cw.Write([]string{"id", "score", "level", "rules", "evidence"}); err != nil {
-					return err
-				}
-			}
 			var rules, ev []string
 			for _, h := range v.Hits {
 				if !slices.Contains(rules, h.Rule) {

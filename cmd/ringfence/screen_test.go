@@ -280,3 +280,18 @@ func TestScreenLinksToSubjectsStoredFromCSV(t *testing.T) {
 		t.Errorf("a stranger paid into the stored worker's account: %+v", v)
 	}
 }
+
+func TestScreenRefusesAnIDRepeatedInAnotherFile(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
+	os.WriteFile(a, []byte(`{"id":"x","name":"John Smith","bank_accounts":["021000021:12345678"]}`+"\n"), 0o644)
+	os.WriteFile(b, []byte(`{"id":"y","name":"Ann Lee"}`+"\n"+`{"id":"x","name":"Mary Jones","bank_accounts":["021000021:12345678"]}`+"\n"), 0o644)
+	out, errOut, code := ringfenceDB(t, filepath.Join(dir, "rf.db"), "screen", a, b, "--format", "jsonl")
+	if code != 2 || !strings.Contains(errOut, `b.jsonl:2: field id: "x" is the id of the record at `+a+`:1 already`) {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+	vs := parseVerdicts(t, out)
+	if len(vs) != 2 || vs["x"].Level != "clear" {
+		t.Errorf("want x (first file) and y screened once each, x unlinked to the refused record: %+v", vs)
+	}
+}
