@@ -54,7 +54,9 @@ Flags:
                   table on a terminal, jsonl otherwise
   --rules FILE    a rule file to add (repeatable)
   --store         also store the subjects and their verdicts, so later
-                  runs link to them (one transaction per 10,000 records)
+                  runs link to them: each subject with its verdict, in one
+                  transaction per 10,000 records (a failed run keeps the
+                  chunks written before it, whole; run it again)
   --min-level L   print only verdicts at level L or above (default clear)
   --strict        stop at the first bad record
   --region CC     country for phone numbers without a country code
@@ -213,6 +215,10 @@ type screenJob struct {
 	done     chan struct{}
 }
 
+// storeChunk is how many subjects and verdicts --store writes per
+// transaction.
+const storeChunk = 10000
+
 type resumeSig struct {
 	recno int
 	sig   neardup.Signature
@@ -312,19 +318,17 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 	prog = newProgress(sc.e.stderr, "records screened")
 	out := bufio.NewWriterSize(sc.e.stdout, 1<<16)
 	w := sc.writer(out)
-	var pendingSubjects []store.Subject
-	var pendingVerdicts []store.Verdict
+	// With --store, subjects and their verdicts go in together, one
+	// transaction per storeChunk records.
+	var pending []store.Subject
 	flush := func() error {
-		if !sc.keep || len(pendingSubjects) == 0 {
+		if !sc.keep || len(pending) == 0 {
 			return nil
 		}
-		if _, err := sc.st.PutSubjects(ctx, pendingSubjects); err != nil {
-			return err
+		if _, err := sc.st.PutSubjects(ctx, pending); err != nil {
+			return fmt.Errorf("screen: store: %w", err)
 		}
-		if err := sc.st.PutVerdicts(ctx, pendingVerdicts); err != nil {
-			return err
-		}
-		pendingSubjects, pendingVerdicts = pendingSubjects[:0], pendingVerdicts[:0]
+		pending = pending[:0]
 		return nil
 	}
 	now := time.Now().UTC()
@@ -370,10 +374,10 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 				if err != nil {
 					return err
 				}
-				pendingSubjects = append(pendingSubjects, j.subjects[i])
-				pendingVerdicts = append(pendingVerdicts, store.Verdict{SubjectID: v.ID, Score: v.Score,
-					Level: v.Level, Hits: hits, ScreenedAt: now})
-				if len(pendingSubjects) >= 10000 {
+				sub := j.subjects[i]
+				sub.Verdict = &store.Verdict{SubjectID: v.ID, Score: v.Score, Level: v.Level, Hits: hits, ScreenedAt: now}
+				pending = append(pending, sub)
+				if len(pending) >= storeChunk {
 					if err := flush(); err != nil {
 						return err
 					}

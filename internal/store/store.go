@@ -36,9 +36,12 @@ var (
 type Store interface {
 	// PutSubjects stores subjects in one transaction: a new id is inserted,
 	// a known id whose raw record or identifiers changed is replaced with
-	// its identifiers, and an unchanged one is left alone. When ids repeat
-	// in the slice the last one wins. ErrInvalid for an empty id or raw
-	// record that is not a JSON object.
+	// its identifiers, and an unchanged one is left alone. A subject's
+	// Verdict, when set, is stored (replacing the one before) in the same
+	// transaction, so screening never leaves a subject beside a verdict of
+	// other data. When ids repeat in the slice the last one wins.
+	// ErrInvalid for an empty id or raw record that is not a JSON object,
+	// or a verdict of another subject.
 	PutSubjects(ctx context.Context, subjects []Subject) (PutResult, error)
 	// Subject returns one subject with its identifiers in the order they
 	// were given. ErrNotFound.
@@ -131,6 +134,9 @@ type Subject struct {
 	// UpdatedAt is when the record last changed in the store; set by the
 	// store.
 	UpdatedAt time.Time
+	// Verdict, when set, is written with the subject (PutSubjects); never
+	// set by reads.
+	Verdict *Verdict
 }
 
 // Identifier is one indexed value of a subject: a canonical value (Kind

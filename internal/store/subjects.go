@@ -46,6 +46,14 @@ func Prepare(subjects []Subject) (Prepared, error) {
 				return Prepared{}, fmt.Errorf("subject %q: identifier %d is not UTF-8 text: %w", s.ID, j, ErrInvalid)
 			}
 		}
+		if s.Verdict != nil {
+			if s.Verdict.SubjectID != s.ID {
+				return Prepared{}, fmt.Errorf("subject %q: verdict of %q: %w", s.ID, s.Verdict.SubjectID, ErrInvalid)
+			}
+			if err := CheckVerdicts([]Verdict{*s.Verdict}); err != nil {
+				return Prepared{}, err
+			}
+		}
 		last[s.ID] = i
 	}
 	p := Prepared{Subjects: make([]Subject, 0, len(last))}
@@ -316,4 +324,27 @@ func SortIndexKeys(keys []IndexKey) {
 		}
 		return cmp.Compare(a.Subject, b.Subject)
 	})
+}
+
+// VerdictsOf returns the verdicts carried by subjects, for adapters to
+// write in the transaction that writes the subjects.
+func VerdictsOf(subjects []Subject) []Verdict {
+	var out []Verdict
+	for i := range subjects {
+		if v := subjects[i].Verdict; v != nil {
+			out = append(out, *v)
+		}
+	}
+	return out
+}
+
+// CheckVerdicts refuses a verdict without a subject id or with text that
+// is not UTF-8.
+func CheckVerdicts(vs []Verdict) error {
+	for _, v := range vs {
+		if v.SubjectID == "" || !storable(v.SubjectID) || !storable(v.Level) {
+			return fmt.Errorf("verdict: empty or non-UTF-8 subject id or level: %w", ErrInvalid)
+		}
+	}
+	return nil
 }

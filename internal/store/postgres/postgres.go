@@ -182,7 +182,10 @@ func (s *Store) PutSubjects(ctx context.Context, subjects []store.Subject) (stor
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		res = store.PutResult{New: len(p.Subjects)}
-		return s.insertNew(ctx, tx, p, now)
+		if err := s.insertNew(ctx, tx, p, now); err != nil {
+			return err
+		}
+		return putVerdicts(ctx, tx, p.Subjects, now)
 	})
 	var pgErr *pgconn.PgError
 	if err == nil {
@@ -249,12 +252,36 @@ func (s *Store) PutSubjects(ctx context.Context, subjects []store.Subject) (stor
 				keys = store.IndexKeys(keys, pk, sub.Identifiers)
 			}
 		}
-		return copyIndexKeys(ctx, tx, keys)
+		if err := copyIndexKeys(ctx, tx, keys); err != nil {
+			return err
+		}
+		return putVerdicts(ctx, tx, p.Subjects, now)
 	})
 	if err != nil {
 		return store.PutResult{}, fmt.Errorf("put subjects: %w", err)
 	}
 	return res, nil
+}
+
+// putVerdicts upserts the verdicts subjects carry, in tx.
+func putVerdicts(ctx context.Context, tx pgx.Tx, subjects []store.Subject, now time.Time) error {
+	for _, v := range store.VerdictsOf(subjects) {
+		at := v.ScreenedAt
+		if at.IsZero() {
+			at = now
+		}
+		var hits []byte
+		if len(v.Hits) > 0 {
+			hits = v.Hits
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO verdicts (subject_id, score, level, hits, screened_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subject_id) DO UPDATE SET score = excluded.score,
+			level = excluded.level, hits = excluded.hits, screened_at = excluded.screened_at`,
+			v.SubjectID, v.Score, v.Level, hits, store.Micros(at)); err != nil {
+			return fmt.Errorf("verdict of %q: %w", v.SubjectID, err)
+		}
+	}
+	return nil
 }
 
 // uniqueViolation is PostgreSQL's SQLSTATE for a duplicate key.

@@ -183,7 +183,7 @@ func (db *DB) PutSubjects(ctx context.Context, subjects []store.Subject) (store.
 		if err := ins.flush(); err != nil {
 			return fmt.Errorf("insert identifiers: %w", err)
 		}
-		return nil
+		return db.putVerdicts(ctx, tx, store.VerdictsOf(p.Subjects), time.UnixMicro(now))
 	})
 	if err != nil {
 		return store.PutResult{}, fmt.Errorf("put subjects: %w", err)
@@ -497,33 +497,36 @@ func (db *DB) Indicators(ctx context.Context, q store.IndicatorQuery) iter.Seq2[
 
 // PutVerdicts implements store.Store.
 func (db *DB) PutVerdicts(ctx context.Context, vs []store.Verdict) error {
-	for _, v := range vs {
-		if v.SubjectID == "" || !store.ValidText(v.SubjectID, v.Level) {
-			return fmt.Errorf("put verdicts: empty or non-UTF-8 subject id or level: %w", store.ErrInvalid)
-		}
+	if err := store.CheckVerdicts(vs); err != nil {
+		return fmt.Errorf("put verdicts: %w", err)
 	}
-	now := db.now()
-	err := db.InTx(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, db.Q(`INSERT INTO verdicts (subject_id, score, level, hits, screened_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (subject_id) DO UPDATE SET score = excluded.score,
-			level = excluded.level, hits = excluded.hits, screened_at = excluded.screened_at`))
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, v := range vs {
-			at := v.ScreenedAt
-			if at.IsZero() {
-				at = now
-			}
-			if _, err := st.ExecContext(ctx, v.SubjectID, v.Score, v.Level, nullBytes(v.Hits), store.Micros(at)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := db.InTx(ctx, func(tx *sql.Tx) error { return db.putVerdicts(ctx, tx, vs, db.now()) })
 	if err != nil {
 		return fmt.Errorf("put verdicts: %w", err)
+	}
+	return nil
+}
+
+// putVerdicts upserts verdicts in tx; a zero ScreenedAt is now.
+func (db *DB) putVerdicts(ctx context.Context, tx *sql.Tx, vs []store.Verdict, now time.Time) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, db.Q(`INSERT INTO verdicts (subject_id, score, level, hits, screened_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (subject_id) DO UPDATE SET score = excluded.score,
+		level = excluded.level, hits = excluded.hits, screened_at = excluded.screened_at`))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, v := range vs {
+		at := v.ScreenedAt
+		if at.IsZero() {
+			at = now
+		}
+		if _, err := st.ExecContext(ctx, v.SubjectID, v.Score, v.Level, nullBytes(v.Hits), store.Micros(at)); err != nil {
+			return fmt.Errorf("verdict of %q: %w", v.SubjectID, err)
+		}
 	}
 	return nil
 }

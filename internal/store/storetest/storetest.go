@@ -65,6 +65,7 @@ func Run(t *testing.T, open Opener) {
 		{"indicators are selected by query", testIndicatorQuery},
 		{"a bad feed leaves the old one", testIndicatorsInvalid},
 		{"verdicts keep the latest per subject", testVerdicts},
+		{"a subject's verdict is written with it", testSubjectWithVerdict},
 		{"alerts are added and listed", testAlerts},
 		{"cases log their events and apply them", testCases},
 		{"case events obey the case's state", testCaseConflicts},
@@ -1004,5 +1005,43 @@ func testSyncState(t *testing.T, s store.Store, c *clock) {
 		if err := s.PutSyncState(ctx(t), bad); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("PutSyncState(%q): error = %v, want ErrInvalid", bad.URL, err)
 		}
+	}
+}
+
+func testSubjectWithVerdict(t *testing.T, s store.Store, c *clock) {
+	a := subj("a", `{"id":"a"}`, store.Identifier{Kind: "phone", Value: "+12125550100", Attribute: "phones[0]"})
+	a.Verdict = &store.Verdict{SubjectID: "a", Score: 75, Level: "high", Hits: json.RawMessage(`[{"rule":"r"}]`)}
+	b := subj("b", `{"id":"b"}`)
+	if _, err := s.PutSubjects(ctx(t), []store.Subject{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Verdict(ctx(t), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *a.Verdict
+	want.ScreenedAt = c.now()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Verdict(a) (-want +got):\n%s", diff)
+	}
+	if _, err := s.Verdict(ctx(t), "b"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("b was given no verdict: error = %v, want ErrNotFound", err)
+	}
+	// Unchanged subject, new verdict: the verdict is replaced all the same.
+	a.Verdict = &store.Verdict{SubjectID: "a", Score: 0, Level: "clear", ScreenedAt: last}
+	if r, err := s.PutSubjects(ctx(t), []store.Subject{a}); err != nil || r.Unchanged != 1 {
+		t.Fatalf("PutSubjects again: %+v, %v", r, err)
+	}
+	if got, err := s.Verdict(ctx(t), "a"); err != nil || got.Level != "clear" || !got.ScreenedAt.Equal(last) {
+		t.Errorf("Verdict(a) after re-screening: %+v, %v", got, err)
+	}
+	// A verdict of another subject is refused, and nothing is written.
+	x := subj("x", `{"id":"x"}`)
+	x.Verdict = &store.Verdict{SubjectID: "a", Level: "critical"}
+	if _, err := s.PutSubjects(ctx(t), []store.Subject{x}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("verdict of another subject: error = %v, want ErrInvalid", err)
+	}
+	if _, err := s.Subject(ctx(t), "x"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("x was stored despite the refusal: %v", err)
 	}
 }
