@@ -47,7 +47,8 @@ before anything is read, naming the rule, its file and line.
 
 A bad record is reported with its file, line and field and skipped (exit
 code 2 at the end); --strict stops at the first. Progress goes to stderr,
-and a summary at the end: verdicts per level and the rules that fired most.
+and a summary at the end: verdicts per level and the rules that most often
+scored in verdicts above clear.
 
 Flags:
   --format F      jsonl (one object per record), csv, or table; default
@@ -359,8 +360,10 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 		}
 		for i, v := range j.verdicts {
 			sc.perLevel[screen.LevelRank(v.Level)]++
+			// Top rules are those that moved a verdict off clear: context
+			// (a household address) would drown them.
 			for _, h := range v.Hits {
-				if h.Points > 0 {
+				if h.Points > 0 && v.Level != screen.Clear {
 					sc.perRule[h.Rule]++
 				}
 			}
