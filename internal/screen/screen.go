@@ -19,8 +19,10 @@ package screen
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -239,6 +241,14 @@ func (s *Screener) storeLinks(ctx context.Context, b *Batch, self *person, l *Li
 			continue
 		}
 		o, err := s.storedPerson(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			// Deleted since the index named it: it holds nothing now.
+			s.log.Warn("stored subject vanished while linking", "subject", id)
+			l.Holders--
+			l.InStore--
+			l.Others = slices.DeleteFunc(l.Others, func(o string) bool { return o == id })
+			continue
+		}
 		if err != nil {
 			return err
 		}
