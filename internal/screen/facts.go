@@ -17,6 +17,7 @@ type subjectFacts struct {
 	shippingElsewhere     bool
 	invalidDocuments      int
 	identifiers           int
+	linkedValues          int
 	notes                 map[string]note
 }
 
@@ -125,6 +126,9 @@ func (l *Link) explain() string {
 	}
 	if l.InStore > 0 {
 		fmt.Fprintf(&b, "; %d of them stored from earlier inputs", l.InStore)
+	}
+	if l.OthersLinked > 0 {
+		fmt.Fprintf(&b, "; %d of them tied to further subjects by accounts, phones or devices", l.OthersLinked)
 	}
 	if l.Kind == string(normalize.KindAddress) && l.Role == "shipping" && !l.OwnHome {
 		b.WriteString("; it is not this record's home address")

@@ -21,6 +21,19 @@ var linkKinds = map[normalize.Kind]bool{
 	normalize.KindIP: true, normalize.KindDevice: true, normalize.KindURL: true,
 }
 
+// entangling kinds are those whose sharing ties a persona to an operator:
+// what a ring's personas reuse (SIGNALS.md), and what a family or flat
+// rarely shares with strangers. A record holding one of them together with
+// a few others is entangled (Batch.entangled).
+var entanglingKinds = map[normalize.Kind]bool{
+	normalize.KindBankAccount: true, normalize.KindWallet: true, normalize.KindPhone: true,
+	normalize.KindEmail: true, normalize.KindDevice: true, normalize.KindURL: true,
+}
+
+// maxEntangling is the most holders a value may have and still entangle
+// them: past it, a shared value is a placeholder or an intermediary.
+const maxEntangling = 20
+
 // maxExamined bounds the others examined per shared value: a co-working
 // IP held by 5,000 people is counted, not compared 5,000 times per member.
 // maxListed bounds the ids a hit names.
@@ -82,8 +95,13 @@ func personOf(rec *subject.Record, ids []subject.Identifier) person {
 // carries to the resume pass (see Batch.SignResume).
 type Prepared struct {
 	person   person
-	values   []uint64
+	values   []valueRef
 	Shingles []uint64
+}
+
+type valueRef struct {
+	h          uint64
+	entangling bool
 }
 
 // Prepare computes what linking needs of one record; it is safe to call
@@ -91,12 +109,12 @@ type Prepared struct {
 func Prepare(rec *subject.Record, ids []subject.Identifier) Prepared {
 	p := Prepared{person: personOf(rec, ids)}
 	for i := range ids {
-		if linkKinds[ids[i].Kind] {
-			p.values = append(p.values, valueHash(ids[i].Kind, ids[i].Canonical))
+		if k := ids[i].Kind; linkKinds[k] {
+			p.values = append(p.values, valueRef{valueHash(k, ids[i].Canonical), entanglingKinds[k]})
 		}
 	}
-	slices.Sort(p.values)
-	p.values = slices.Compact(p.values)
+	slices.SortFunc(p.values, func(a, b valueRef) int { return cmp.Compare(a.h, b.h) })
+	p.values = slices.CompactFunc(p.values, func(a, b valueRef) bool { return a.h == b.h })
 	if rec.ResumeText != "" {
 		if sh, ok := neardup.Shingles(nil, rec.ResumeText, rec.Name); ok {
 			p.Shingles = sh
@@ -114,8 +132,9 @@ type BatchBuilder struct {
 }
 
 type pair struct {
-	h   uint64
-	rec uint32
+	h          uint64
+	rec        uint32
+	entangling bool
 }
 
 // NewBatchBuilder returns an empty builder.
@@ -128,8 +147,8 @@ func (b *BatchBuilder) Add(recno int, p Prepared) {
 		b.people = slices.Grow(b.people, recno+1-len(b.people))[:recno+1]
 	}
 	b.people[recno] = p.person
-	for _, h := range p.values {
-		b.pairs = append(b.pairs, pair{h, uint32(recno)})
+	for _, v := range p.values {
+		b.pairs = append(b.pairs, pair{v.h, uint32(recno), v.entangling})
 	}
 	if len(p.Shingles) > 0 {
 		b.df.Add(p.Shingles)
@@ -140,7 +159,8 @@ func (b *BatchBuilder) Add(recno int, p Prepared) {
 // are dropped: they link nothing within the input.
 func (b *BatchBuilder) Build() *Batch {
 	slices.SortFunc(b.pairs, func(x, y pair) int { return cmp.Or(cmp.Compare(x.h, y.h), cmp.Compare(x.rec, y.rec)) })
-	bt := &Batch{people: b.people, df: b.df, resumes: neardup.NewIndex(), sigs: map[uint32]neardup.Signature{}}
+	bt := &Batch{people: b.people, df: b.df, resumes: neardup.NewIndex(), sigs: map[uint32]neardup.Signature{},
+		entangled: make([]uint8, len(b.people))}
 	for i := 0; i < len(b.pairs); {
 		j := i + 1
 		for j < len(b.pairs) && b.pairs[j].h == b.pairs[i].h {
@@ -151,6 +171,9 @@ func (b *BatchBuilder) Build() *Batch {
 			bt.offs = append(bt.offs, uint32(len(bt.recs)))
 			for _, p := range b.pairs[i:j] {
 				bt.recs = append(bt.recs, p.rec) // Prepare left each value once per record
+				if p.entangling && j-i <= maxEntangling && bt.entangled[p.rec] < 255 {
+					bt.entangled[p.rec]++
+				}
 			}
 		}
 		i = j
@@ -172,6 +195,9 @@ type Batch struct {
 	df      *neardup.DocFreq
 	resumes *neardup.Index
 	sigs    map[uint32]neardup.Signature
+	// entangled counts, per record, its values of entangling kinds that
+	// 2 to maxEntangling records hold.
+	entangled []uint8
 	idSet
 }
 

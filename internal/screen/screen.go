@@ -98,7 +98,16 @@ func (s *Screener) Screen(ctx context.Context, b *Batch, recno int, rec *subject
 	} else {
 		self = personOf(rec, ids)
 	}
+	links, err := s.links(ctx, b, recno, &self, ids)
+	if err != nil {
+		return Verdict{}, err
+	}
 	subj := subjectFactsOf(rec, ids, problems)
+	for i := range links {
+		if l := &links[i]; entanglingKinds[normalize.Kind(l.Kind)] && l.Unrelated > 0 && l.Holders <= maxEntangling {
+			subj.linkedValues++
+		}
+	}
 	f := facts{subj: &subj}
 	var hits []Hit
 	fire := func(on string, base Hit) error {
@@ -144,10 +153,6 @@ func (s *Screener) Screen(ctx context.Context, b *Batch, recno int, rec *subject
 			}
 		}
 		f.match = nil
-	}
-	links, err := s.links(ctx, b, recno, &self, ids)
-	if err != nil {
-		return Verdict{}, err
 	}
 	for i := range links {
 		l := &links[i]
@@ -195,7 +200,8 @@ func (s *Screener) links(ctx context.Context, b *Batch, recno int, self *person,
 		if id.Kind == normalize.KindAddress {
 			l.OwnHome = containsHash(self.homes, h)
 		}
-		for _, r := range b.holders(h) {
+		hs := b.holders(h)
+		for _, r := range hs {
 			if int(r) == recno {
 				continue
 			}
@@ -206,6 +212,15 @@ func (s *Screener) links(ctx context.Context, b *Batch, recno int, self *person,
 			}
 			if l.Counted < maxExamined {
 				l.count(relate(self, o))
+				// Entangled beyond this value: this value itself counts
+				// when it is of an entangling kind.
+				n := int(b.entangled[r])
+				if entanglingKinds[id.Kind] && len(hs) <= maxEntangling {
+					n--
+				}
+				if n > 0 {
+					l.OthersLinked++
+				}
 			}
 		}
 		if s.store != nil {

@@ -46,6 +46,11 @@ type Link struct {
 	// OwnHome is true when the value is also one of this record's home
 	// addresses.
 	OwnHome bool
+	// OthersLinked counts the others of this input that share further
+	// values of entangling kinds (payout account, wallet, phone, e-mail,
+	// device, profile) with other records: the others are tied into
+	// something beyond this value.
+	OthersLinked int
 	// Counted says how many others were examined for the counts above: all
 	// of them up to maxExamined.
 	Counted int
@@ -117,6 +122,8 @@ var signals = []signal{
 		func(f *facts) any { return int64(f.subj.invalidDocuments) }},
 	{"subject.identifiers", OnSubject, cel.IntType, "valid identifiers in the record",
 		func(f *facts) any { return int64(f.subj.identifiers) }},
+	{"subject.linked_values", OnSubject, cel.IntType, "the record's payout accounts, wallets, phones, e-mails, devices and profiles that unrelated subjects also give",
+		func(f *facts) any { return int64(f.subj.linkedValues) }},
 
 	{"match.type", OnMatch, cel.StringType, "how it matched: exact, cidr, name_key (romanisation/order variant), fuzzy_name",
 		func(f *facts) any { return string(f.match.Type) }},
@@ -171,6 +178,8 @@ var signals = []signal{
 		func(f *facts) any { return f.link.OwnHome }},
 	{"link.in_store", OnLink, cel.IntType, "others found among stored subjects rather than in this input",
 		func(f *facts) any { return int64(f.link.InStore) }},
+	{"link.others_linked", OnLink, cel.IntType, "others of this input that share a further payout account, wallet, phone, e-mail, device or profile with other records (values of up to 20 holders)",
+		func(f *facts) any { return int64(f.link.OthersLinked) }},
 
 	{"resume.similarity", OnResume, cel.DoubleType, "highest estimated similarity to another subject's resume, 0–1",
 		func(f *facts) any { return f.resume.Similarity }},
