@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 
 	"github.com/ringfence/ringfence/internal/normalize"
 	"github.com/ringfence/ringfence/internal/subject"
@@ -58,59 +56,30 @@ Example:
 		enc := json.NewEncoder(e.stdout)
 		prog := newProgress(e.stderr, "records checked")
 		var good, bad, invalidValues int
-		for _, file := range files {
-			r, closer, err := subject.Open(file, e.stdin)
-			if err != nil {
-				var le *subject.LineError
-				if errors.As(err, &le) {
-					return err
-				}
-				return fmt.Errorf("check: %w", err)
+		err = eachRecord(ctx, e, files, *strict, func(*subject.LineError) {
+			bad++
+			prog.done()
+		}, func(rec subject.Record, file string) error {
+			good++
+			prog.add(1)
+			ids, problems := subject.Identifiers(&rec, opts)
+			for _, p := range problems {
+				invalidValues++
+				prog.done()
+				fmt.Fprintf(e.stderr, "warning: %s:%d: field %s: %s\n", file, rec.Line, p.Attribute, p.Reason)
 			}
-			for {
-				if err := ctx.Err(); err != nil {
-					closer.Close()
-					return err
-				}
-				rec, err := r.Next()
-				if err == io.EOF {
-					break
-				}
-				var le *subject.LineError
-				if errors.As(err, &le) {
-					bad++
-					prog.done()
-					fmt.Fprintln(e.stderr, le)
-					if *strict {
-						closer.Close()
-						return fmt.Errorf("stopped at the first bad record (--strict): %w", errBadInput)
-					}
-					continue
-				}
-				if err != nil {
-					closer.Close()
-					return err
-				}
-				good++
-				prog.add(1)
-				ids, problems := subject.Identifiers(&rec, opts)
-				for _, p := range problems {
-					invalidValues++
-					prog.done()
-					fmt.Fprintf(e.stderr, "warning: %s:%d: field %s: %s\n", file, rec.Line, p.Attribute, p.Reason)
-				}
-				if *showIDs {
-					if err := enc.Encode(struct {
-						ID          string               `json:"id"`
-						Identifiers []subject.Identifier `json:"identifiers"`
-						Invalid     []subject.Problem    `json:"invalid,omitempty"`
-					}{rec.ID, ids, problems}); err != nil {
-						closer.Close()
-						return err
-					}
-				}
+			if !*showIDs {
+				return nil
 			}
-			closer.Close()
+			return enc.Encode(struct {
+				ID          string               `json:"id"`
+				Identifiers []subject.Identifier `json:"identifiers"`
+				Invalid     []subject.Problem    `json:"invalid,omitempty"`
+			}{rec.ID, ids, problems})
+		})
+		if err != nil {
+			prog.done()
+			return err
 		}
 		prog.done()
 		fmt.Fprintf(e.stderr, "checked %d records from %d %s: %d good, %d bad, %d invalid %s\n",
