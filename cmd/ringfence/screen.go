@@ -336,14 +336,24 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 	err = sc.pipeline(ctx, func(send func(*screenJob) error) error {
 		return readStaged(staged, send)
 	}, func(j *screenJob) {
+		recs := make([]screen.Staged, len(j.staged))
+		idss := make([][]subject.Identifier, len(j.staged))
 		for i, b := range j.staged {
 			st, err := screen.DecodeStaged(b, false)
 			if err != nil {
 				j.err = fmt.Errorf("screen: %w", err)
 				return
 			}
-			rec, ids := &st.Rec, st.IDs
-			v, err := sc.s.Screen(ctx, batch, j.first+i, rec, ids, st.Problems)
+			recs[i], idss[i] = st, st.IDs
+		}
+		pf, err := sc.s.Prefetch(ctx, idss)
+		if err != nil {
+			j.err = err
+			return
+		}
+		for i := range recs {
+			rec, ids := &recs[i].Rec, recs[i].IDs
+			v, err := sc.s.ScreenPrefetched(ctx, batch, pf, j.first+i, rec, ids, recs[i].Problems)
 			if err != nil {
 				j.err = err
 				return

@@ -37,7 +37,45 @@ import (
 // Linker finds stored subjects holding a value; store.Store is one.
 type Linker interface {
 	SubjectsByIdentifier(ctx context.Context, kind, value string) ([]string, error)
+	SubjectsByIdentifiers(ctx context.Context, kind string, values []string) (map[string][]string, error)
 	Subject(ctx context.Context, id string) (store.Subject, error)
+}
+
+// Prefetched holds the stored subjects of a group of records' linkable
+// values, looked up in a few queries rather than one a value: against a
+// database server, round trips are what screening with a store costs.
+type Prefetched struct {
+	holders map[linkKey][]string
+}
+
+type linkKey struct{ kind, value string }
+
+// Prefetch looks up in the store, together, the holders of every linkable
+// value of the records whose identifiers are given, for ScreenPrefetched.
+// Without a store it returns nil, which ScreenPrefetched accepts.
+func (s *Screener) Prefetch(ctx context.Context, idss [][]subject.Identifier) (*Prefetched, error) {
+	if s.store == nil {
+		return nil, nil
+	}
+	byKind := map[string][]string{}
+	for _, ids := range idss {
+		for i := range ids {
+			if linkKinds[ids[i].Kind] {
+				byKind[string(ids[i].Kind)] = append(byKind[string(ids[i].Kind)], ids[i].Canonical)
+			}
+		}
+	}
+	pf := &Prefetched{holders: map[linkKey][]string{}}
+	for kind, values := range byKind {
+		got, err := s.store.SubjectsByIdentifiers(ctx, kind, values)
+		if err != nil {
+			return nil, fmt.Errorf("links: %w", err)
+		}
+		for v, ids := range got {
+			pf.holders[linkKey{kind, v}] = ids
+		}
+	}
+	return pf, nil
 }
 
 // Config is what a Screener needs.
@@ -92,13 +130,20 @@ func (s *Screener) Rules() *Rules { return s.rules }
 // again.
 func (s *Screener) Screen(ctx context.Context, b *Batch, recno int, rec *subject.Record,
 	ids []subject.Identifier, problems []subject.Problem) (Verdict, error) {
+	return s.ScreenPrefetched(ctx, b, nil, recno, rec, ids, problems)
+}
+
+// ScreenPrefetched is Screen with the record's stored links taken from pf
+// (Prefetch of a group holding this record); a nil pf looks them up.
+func (s *Screener) ScreenPrefetched(ctx context.Context, b *Batch, pf *Prefetched, recno int, rec *subject.Record,
+	ids []subject.Identifier, problems []subject.Problem) (Verdict, error) {
 	var self person
 	if b != nil && recno >= 0 && recno < len(b.people) && b.people[recno].id == rec.ID {
 		self = b.people[recno] // read in the first pass
 	} else {
 		self = personOf(rec, ids)
 	}
-	links, err := s.links(ctx, b, recno, &self, ids)
+	links, err := s.links(ctx, b, pf, recno, &self, ids)
 	if err != nil {
 		return Verdict{}, err
 	}
@@ -176,7 +221,7 @@ func (s *Screener) Screen(ctx context.Context, b *Batch, recno int, rec *subject
 
 // links finds the values rec shares with other records of the batch and
 // with stored subjects.
-func (s *Screener) links(ctx context.Context, b *Batch, recno int, self *person, ids []subject.Identifier) ([]Link, error) {
+func (s *Screener) links(ctx context.Context, b *Batch, pf *Prefetched, recno int, self *person, ids []subject.Identifier) ([]Link, error) {
 	var out []Link
 	seen := map[uint64]bool{}
 	for i := range ids {
@@ -224,7 +269,7 @@ func (s *Screener) links(ctx context.Context, b *Batch, recno int, self *person,
 			}
 		}
 		if s.store != nil {
-			if err := s.storeLinks(ctx, b, self, &l); err != nil {
+			if err := s.storeLinks(ctx, b, pf, self, &l); err != nil {
 				return nil, err
 			}
 		}
@@ -238,10 +283,15 @@ func (s *Screener) links(ctx context.Context, b *Batch, recno int, self *person,
 // storeLinks adds the stored subjects holding l's value, leaving out the
 // batch's own records (they were counted from the batch, and with --store
 // they may already be stored).
-func (s *Screener) storeLinks(ctx context.Context, b *Batch, self *person, l *Link) error {
-	others, err := s.store.SubjectsByIdentifier(ctx, l.Kind, l.Value)
-	if err != nil {
-		return fmt.Errorf("links of %s: %w", self.id, err)
+func (s *Screener) storeLinks(ctx context.Context, b *Batch, pf *Prefetched, self *person, l *Link) error {
+	var others []string
+	if pf != nil {
+		others = pf.holders[linkKey{l.Kind, l.Value}]
+	} else {
+		var err error
+		if others, err = s.store.SubjectsByIdentifier(ctx, l.Kind, l.Value); err != nil {
+			return fmt.Errorf("links of %s: %w", self.id, err)
+		}
 	}
 	for _, id := range others {
 		if id == self.id || b.has(id) {

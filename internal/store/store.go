@@ -50,6 +50,11 @@ type Store interface {
 	// identifier kind/value (a canonical value or a key), sorted, each once.
 	// ErrInvalid for a kind that is not indexed (see Indexed).
 	SubjectsByIdentifier(ctx context.Context, kind, value string) ([]string, error)
+	// SubjectsByIdentifiers is SubjectsByIdentifier for many values of one
+	// kind at once: the ids holding each value, sorted, each once; values
+	// no subject holds are absent. ErrInvalid for a kind that is not
+	// indexed.
+	SubjectsByIdentifiers(ctx context.Context, kind string, values []string) (map[string][]string, error)
 	// IdentifierCounts returns how many distinct subjects have each of the
 	// values of one kind; values no subject has are absent. Link analysis
 	// weighs a shared value by its rarity. ErrInvalid for a kind that is

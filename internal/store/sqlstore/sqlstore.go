@@ -357,6 +357,48 @@ func (db *DB) SubjectsByIdentifier(ctx context.Context, kind, value string) ([]s
 	return ids, nil
 }
 
+// SubjectsByIdentifiers implements store.Store: one query per 500 values.
+func (db *DB) SubjectsByIdentifiers(ctx context.Context, kind string, values []string) (map[string][]string, error) {
+	if !store.Indexed(kind) {
+		return nil, notIndexed(kind)
+	}
+	out := make(map[string][]string)
+	values = slices.Compact(slices.Sorted(slices.Values(values)))
+	const per = 500
+	for len(values) > 0 {
+		n := min(per, len(values))
+		batch := values[:n]
+		values = values[n:]
+		q := `SELECT i.value, s.id FROM subject_identifiers i JOIN subjects s ON s.pk = i.subject_pk
+			WHERE i.kind = ? AND i.value IN (?` + strings.Repeat(", ?", n-1) + `) ORDER BY i.value, s.id`
+		args := make([]any, 0, n+1)
+		args = append(args, kind)
+		for _, v := range batch {
+			args = append(args, v)
+		}
+		rows, err := db.R.QueryContext(ctx, db.Q(q), args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up %s values: %w", kind, err)
+		}
+		for rows.Next() {
+			var v, id string
+			if err := rows.Scan(&v, &id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up %s values: %w", kind, err)
+			}
+			if ids := out[v]; len(ids) == 0 || ids[len(ids)-1] != id {
+				out[v] = append(ids, id)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("look up %s values: %w", kind, err)
+		}
+	}
+	return out, nil
+}
+
 // IdentifierCounts implements store.Store.
 func (db *DB) IdentifierCounts(ctx context.Context, kind string, values []string) (map[string]int, error) {
 	if !store.Indexed(kind) {

@@ -315,6 +315,16 @@ func testIdentifierIndex(t *testing.T, s store.Store, c *clock) {
 			t.Errorf("SubjectsByIdentifier(%s, %s) (-want +got):\n%s", tc.kind, tc.value, diff)
 		}
 	}
+	got, err := s.SubjectsByIdentifiers(ctx(t), "email", []string{"x@y.example", "nobody@y.example", "x@y.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string][]string{"x@y.example": {"a", "b"}}, got); diff != "" {
+		t.Errorf("SubjectsByIdentifiers(email) (-want +got):\n%s", diff)
+	}
+	if _, err := s.SubjectsByIdentifiers(ctx(t), "email_domain", []string{"y.example"}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("SubjectsByIdentifiers(email_domain): error = %v, want ErrInvalid", err)
+	}
 	// Kinds left out of the index (store.Indexed) are refused, not
 	// answered with nobody: an empty answer would say the value is unique.
 	if ids, err := s.SubjectsByIdentifier(ctx(t), "email_domain", "y.example"); !errors.Is(err, store.ErrInvalid) {
