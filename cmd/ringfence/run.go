@@ -42,10 +42,10 @@ type command struct {
 // commands lists every command. Only commands that work are listed.
 func commands() []command {
 	return []command{
-		normalizeCommand(),
-		checkCommand(),
 		screenCommand(),
 		rulesCommand(),
+		normalizeCommand(),
+		checkCommand(),
 		genCommand(),
 		importCommand(),
 		intelCommand(),
