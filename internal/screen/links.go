@@ -244,11 +244,12 @@ type relation struct {
 func relate(self, other *person) relation {
 	// A record without a name (a payee account, say) differs from no one:
 	// a missing name is not evidence of another identity.
+	// A name or alias in common is the same name: a maiden name given as
+	// an alias, a transliteration listed beside the name.
 	sameName := len(self.names) == 0 || len(other.names) == 0
 	for _, n := range self.names {
-		if len(other.names) > 0 && n == other.names[0] {
+		if !sameName && slices.Contains(other.names, n) {
 			sameName = true
-			break
 		}
 	}
 	sameDOB := self.dob == "" || other.dob == "" || self.dob == other.dob

@@ -166,7 +166,7 @@ var signals = []signal{
 		func(f *facts) any { return int64(f.link.Holders) }},
 	{"link.others", OnLink, cel.IntType, "other subjects holding it",
 		func(f *facts) any { return int64(f.link.Holders - 1) }},
-	{"link.different_names", OnLink, cel.IntType, "others whose name differs from this record's name and aliases",
+	{"link.different_names", OnLink, cel.IntType, "others with no name or alias in common with this record's",
 		func(f *facts) any { return int64(f.link.DifferentNames) }},
 	{"link.different_identities", OnLink, cel.IntType, "others whose name or birth date differs",
 		func(f *facts) any { return int64(f.link.DifferentIdentities) }},
