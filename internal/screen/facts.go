@@ -2,6 +2,7 @@ package screen
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -38,7 +39,7 @@ func subjectFactsOf(rec *subject.Record, ids []subject.Identifier, problems []su
 	if len(homes) > 0 {
 		for i := range ids {
 			id := &ids[i]
-			if id.Kind != normalize.KindAddress || id.Role != "shipping" || contains(homes, id.Canonical) {
+			if id.Kind != normalize.KindAddress || id.Role != "shipping" || slices.Contains(homes, id.Canonical) {
 				continue
 			}
 			f.shippingElsewhere = true
@@ -87,15 +88,6 @@ func (f *subjectFacts) evidence(uses []string) note {
 	}
 	out.text = strings.Join(texts, "; ")
 	return out
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // explain writes what the link is, in an analyst's words.

@@ -243,7 +243,7 @@ func (s *Screener) links(ctx context.Context, b *Batch, pf *Prefetched, recno in
 		}
 		l := Link{Kind: string(id.Kind), Attribute: attr, Role: role, Value: id.Canonical, Holders: 1}
 		if id.Kind == normalize.KindAddress {
-			l.OwnHome = containsHash(self.homes, h)
+			l.OwnHome = slices.Contains(self.homes, h)
 		}
 		hs := b.holders(h)
 		for _, r := range hs {
@@ -396,15 +396,6 @@ func (s *Screener) resume(b *Batch, recno int, rec *subject.Record, self *person
 		return nil
 	}
 	return &r
-}
-
-func containsHash(hs []uint64, h uint64) bool {
-	for _, x := range hs {
-		if x == h {
-			return true
-		}
-	}
-	return false
 }
 
 func listIDs(ids []string, total int) string {

@@ -363,38 +363,19 @@ func (db *DB) SubjectsByIdentifiers(ctx context.Context, kind string, values []s
 		return nil, notIndexed(kind)
 	}
 	out := make(map[string][]string)
-	values = slices.Compact(slices.Sorted(slices.Values(values)))
-	const per = 500
-	for len(values) > 0 {
-		n := min(per, len(values))
-		batch := values[:n]
-		values = values[n:]
-		q := `SELECT i.value, s.id FROM subject_identifiers i JOIN subjects s ON s.pk = i.subject_pk
-			WHERE i.kind = ? AND i.value IN (?` + strings.Repeat(", ?", n-1) + `) ORDER BY i.value, s.id`
-		args := make([]any, 0, n+1)
-		args = append(args, kind)
-		for _, v := range batch {
-			args = append(args, v)
+	err := db.eachValueIn(ctx, `SELECT i.value, s.id FROM subject_identifiers i JOIN subjects s ON s.pk = i.subject_pk
+		WHERE i.kind = ? AND i.value IN (%s) ORDER BY i.value, s.id`, kind, values, func(rows *sql.Rows) error {
+		var v, id string
+		if err := rows.Scan(&v, &id); err != nil {
+			return err
 		}
-		rows, err := db.R.QueryContext(ctx, db.Q(q), args...)
-		if err != nil {
-			return nil, fmt.Errorf("look up %s values: %w", kind, err)
+		if ids := out[v]; len(ids) == 0 || ids[len(ids)-1] != id {
+			out[v] = append(ids, id)
 		}
-		for rows.Next() {
-			var v, id string
-			if err := rows.Scan(&v, &id); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("look up %s values: %w", kind, err)
-			}
-			if ids := out[v]; len(ids) == 0 || ids[len(ids)-1] != id {
-				out[v] = append(ids, id)
-			}
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("look up %s values: %w", kind, err)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up %s values: %w", kind, err)
 	}
 	return out, nil
 }
@@ -405,39 +386,53 @@ func (db *DB) IdentifierCounts(ctx context.Context, kind string, values []string
 		return nil, notIndexed(kind)
 	}
 	counts := make(map[string]int)
+	err := db.eachValueIn(ctx, `SELECT value, COUNT(*) FROM subject_identifiers WHERE kind = ? AND value IN (%s)
+		GROUP BY value`, kind, values, func(rows *sql.Rows) error {
+		var v string
+		var c int
+		if err := rows.Scan(&v, &c); err != nil {
+			return err
+		}
+		counts[v] = c
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count %s values: %w", kind, err)
+	}
+	return counts, nil
+}
+
+// eachValueIn runs query — whose %s is the IN list, its first parameter
+// the kind — over the distinct values 500 at a time, a statement's
+// parameters being bounded, and hands every row to scan.
+func (db *DB) eachValueIn(ctx context.Context, query, kind string, values []string, scan func(*sql.Rows) error) error {
 	values = slices.Compact(slices.Sorted(slices.Values(values)))
 	const per = 500
 	for len(values) > 0 {
 		n := min(per, len(values))
-		batch := values[:n]
-		values = values[n:]
-		q := `SELECT value, COUNT(*) FROM subject_identifiers WHERE kind = ? AND value IN (?` +
-			strings.Repeat(", ?", n-1) + `) GROUP BY value`
 		args := make([]any, 0, n+1)
 		args = append(args, kind)
-		for _, v := range batch {
+		for _, v := range values[:n] {
 			args = append(args, v)
 		}
-		rows, err := db.R.QueryContext(ctx, db.Q(q), args...)
+		values = values[n:]
+		rows, err := db.R.QueryContext(ctx, db.Q(fmt.Sprintf(query, "?"+strings.Repeat(", ?", n-1))), args...)
 		if err != nil {
-			return nil, fmt.Errorf("count %s values: %w", kind, err)
+			return err
 		}
 		for rows.Next() {
-			var v string
-			var c int
-			if err := rows.Scan(&v, &c); err != nil {
+			if err := scan(rows); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("count %s values: %w", kind, err)
+				return err
 			}
-			counts[v] = c
 		}
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return nil, fmt.Errorf("count %s values: %w", kind, err)
+			return err
 		}
 	}
-	return counts, nil
+	return nil
 }
 
 // ReplaceIndicators implements store.Store with one insert per row; the
