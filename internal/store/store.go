@@ -46,6 +46,13 @@ type Store interface {
 	// Subject returns one subject with its identifiers in the order they
 	// were given. ErrNotFound.
 	Subject(ctx context.Context, id string) (Subject, error)
+	// Subjects yields every stored subject with its identifiers (in the order
+	// they were given), ordered by id, without Verdict. It reads in pages so
+	// memory stays bounded for millions of subjects. Stop early by breaking;
+	// an error is yielded once and ends the sequence. It is not a snapshot:
+	// a subject put while iterating is yielded, once, only if its id sorts
+	// after those already yielded.
+	Subjects(ctx context.Context) iter.Seq2[Subject, error]
 	// SubjectsByIdentifier returns the ids of the subjects having the
 	// identifier kind/value (a canonical value or a key), sorted, each once.
 	// ErrInvalid for a kind that is not indexed (see Indexed).

@@ -57,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 		{"a bad batch stores nothing", testSubjectInvalid},
 		{"a cancelled put stores nothing", testSubjectCancelled},
 		{"missing subjects are not found", testSubjectNotFound},
+		{"every subject is read back in id order", testSubjectsAll},
 		{"identifiers find their subjects", testIdentifierIndex},
 		{"identifier counts count subjects", testIdentifierCounts},
 		{"large batches store every identifier", testLargeBatch},
@@ -290,6 +291,140 @@ func testSubjectCancelled(t *testing.T, s store.Store, c *clock) {
 func testSubjectNotFound(t *testing.T, s store.Store, c *clock) {
 	if _, err := s.Subject(ctx(t), "nobody"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Subject(nobody) error = %v, want ErrNotFound", err)
+	}
+}
+
+// allSubjects drains s.Subjects, failing on an error.
+func allSubjects(t *testing.T, s store.Store) []store.Subject {
+	t.Helper()
+	var out []store.Subject
+	for sub, err := range s.Subjects(ctx(t)) {
+		if err != nil {
+			t.Fatalf("Subjects: %v", err)
+		}
+		out = append(out, sub)
+	}
+	return out
+}
+
+func testSubjectsAll(t *testing.T, s store.Store, c *clock) {
+	if got := allSubjects(t, s); len(got) != 0 {
+		t.Fatalf("an empty store yields %d subjects", len(got))
+	}
+	// More than two pages, put in two batches at different times and not
+	// in id order; ids beyond ASCII check both databases order by bytes.
+	const n = 2500
+	var subs []store.Subject
+	for i := range n {
+		id := fmt.Sprintf("s%05d", (i*7919)%n)
+		var ids []store.Identifier
+		if i%3 != 0 {
+			ids = []store.Identifier{
+				ident("email", id+"@example.com", "emails[0]"),
+				{Kind: "address", Value: id + "|springfield", Attribute: "addresses[0]", Role: "home"},
+				ident("device", "D"+id, "devices[0]"),
+			}
+		}
+		subs = append(subs, subj(id, `{"id":"`+id+`"}`, ids...))
+	}
+	for _, id := range []string{"Z", "a", "é", "z", "ß-1"} {
+		subs = append(subs, subj(id, `{"id":"`+id+`", "n": 1}`, ident("name", id, "name")))
+	}
+	// A verdict is written with a subject but never read back with it.
+	subs[1].Verdict = &store.Verdict{SubjectID: subs[1].ID, Score: 10, Level: "low"}
+	mustPut(t, s, subs[:n/2]...)
+	c.advance(time.Minute)
+	mustPut(t, s, subs[n/2:]...)
+
+	var wantIDs []string
+	for _, sub := range subs {
+		wantIDs = append(wantIDs, sub.ID)
+	}
+	slices.Sort(wantIDs) // byte order, as Go compares strings
+	got := allSubjects(t, s)
+	var gotIDs []string
+	for _, sub := range got {
+		gotIDs = append(gotIDs, sub.ID)
+	}
+	if diff := cmp.Diff(wantIDs, gotIDs); diff != "" {
+		t.Fatalf("Subjects ids (-want +got):\n%s", diff)
+	}
+	for _, sub := range got {
+		one, err := s.Subject(ctx(t), sub.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(one, sub); diff != "" {
+			t.Fatalf("Subjects differs from Subject(%s) (-Subject +Subjects):\n%s", sub.ID, diff)
+		}
+	}
+
+	// Breaking early stops the walk and leaves the store usable.
+	seen := 0
+	for _, err := range s.Subjects(ctx(t)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen++; seen == 10 {
+			break
+		}
+	}
+	if seen != 10 {
+		t.Errorf("early break after %d subjects, want 10", seen)
+	}
+
+	// Writing between yields, as link analysis does, neither blocks nor
+	// fails, and the walk still yields each id once.
+	seen = 0
+	for sub, err := range s.Subjects(ctx(t)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen++; seen%1000 == 1 {
+			if _, err := s.PutSubjects(ctx(t), []store.Subject{subj("w"+sub.ID, `{"id":"w"}`)}); err != nil {
+				t.Fatalf("PutSubjects while iterating: %v", err)
+			}
+		}
+	}
+	if seen < len(wantIDs) {
+		t.Errorf("walk with writes yielded %d subjects, want at least %d", seen, len(wantIDs))
+	}
+
+	// A cancelled context yields one error, then nothing.
+	cctx, cancel := context.WithCancel(ctx(t))
+	cancel()
+	var errs, yielded int
+	for _, err := range s.Subjects(cctx) {
+		if err == nil {
+			yielded++
+			continue
+		}
+		errs++
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Subjects with a cancelled context: error = %v, want context.Canceled", err)
+		}
+	}
+	if errs != 1 || yielded != 0 {
+		t.Errorf("Subjects with a cancelled context yielded %d subjects and %d errors, want 0 and 1", yielded, errs)
+	}
+	// Cancelled mid-walk: the error comes at the next read, once, last.
+	cctx, cancel = context.WithCancel(ctx(t))
+	defer cancel()
+	errs, yielded = 0, 0
+	for _, err := range s.Subjects(cctx) {
+		if errs > 0 {
+			t.Fatal("Subjects yielded after an error")
+		}
+		if err != nil {
+			errs++
+			continue
+		}
+		if yielded++; yielded == 1 {
+			cancel()
+		}
+	}
+	if errs != 1 || yielded >= len(wantIDs) {
+		t.Errorf("Subjects cancelled mid-walk yielded %d subjects and %d errors, want fewer than %d and 1", yielded, errs, len(wantIDs))
 	}
 }
 
