@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ringfence/ringfence/internal/graph"
 	"github.com/ringfence/ringfence/internal/match"
 	"github.com/ringfence/ringfence/internal/neardup"
 	"github.com/ringfence/ringfence/internal/normalize"
@@ -208,7 +209,7 @@ type screenJob struct {
 	first    int // record number of recs[0] (pass 1) or staged[0] (pass 2)
 	recs     []subject.Record
 	staged   [][]byte
-	prepared []screen.Prepared
+	prepared []graph.Prepared
 	resumes  []resumeSig
 	verdicts []screen.Verdict
 	subjects []store.Subject
@@ -240,7 +241,7 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 	// Pass 1: read, normalise, prepare for linking, stage.
 	prog := newProgress(sc.e.stderr, "records read")
 	sc.prog = prog
-	bb := screen.NewBatchBuilder()
+	bb := graph.NewBuilder()
 	var lenBuf [binary.MaxVarintLen64]byte
 	err = sc.pipeline(ctx, func(send func(*screenJob) error) error {
 		return sc.readAll(ctx, files, send)
@@ -248,7 +249,7 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 		for i := range j.recs {
 			rec := &j.recs[i]
 			ids, problems := subject.Identifiers(rec, sc.opts)
-			j.prepared = append(j.prepared, screen.Prepare(rec, ids))
+			j.prepared = append(j.prepared, graph.Prepare(rec, ids))
 			j.staged = append(j.staged, screen.AppendStaged(nil, rec, ids, problems, j.prepared[i].Shingles, sc.keep))
 		}
 		j.recs = nil

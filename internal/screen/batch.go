@@ -3,12 +3,14 @@ package screen
 import (
 	"context"
 
+	"github.com/ringfence/ringfence/internal/graph"
+
 	"github.com/ringfence/ringfence/internal/subject"
 )
 
 // ScreenAll screens records held in memory as one input: each is linked to
 // all the others (and to the store). Tests, rule tests and the API use it;
-// the CLI streams files through Prepare, BatchBuilder and Screen instead.
+// the CLI streams files through graph.Prepare, graph.Builder and Screen instead.
 func (s *Screener) ScreenAll(ctx context.Context, recs []subject.Record) ([]Verdict, error) {
 	b, ids, problems := s.prepareAll(recs)
 	out := make([]Verdict, len(recs))
@@ -27,21 +29,11 @@ func (s *Screener) ScreenAll(ctx context.Context, recs []subject.Record) ([]Verd
 
 // prepareAll runs the first pass and the resume pass over records in
 // memory.
-func (s *Screener) prepareAll(recs []subject.Record) (*Batch, [][]subject.Identifier, [][]subject.Problem) {
+func (s *Screener) prepareAll(recs []subject.Record) (*graph.Batch, [][]subject.Identifier, [][]subject.Problem) {
 	ids := make([][]subject.Identifier, len(recs))
 	problems := make([][]subject.Problem, len(recs))
-	prep := make([]Prepared, len(recs))
-	bb := NewBatchBuilder()
 	for i := range recs {
 		ids[i], problems[i] = subject.Identifiers(&recs[i], s.opts)
-		prep[i] = Prepare(&recs[i], ids[i])
-		bb.Add(i, prep[i])
 	}
-	b := bb.Build()
-	for i := range recs {
-		if sig, ok := b.SignResume(prep[i].Shingles); ok {
-			b.AddResume(i, sig)
-		}
-	}
-	return b, ids, problems
+	return graph.BatchOf(recs, ids), ids, problems
 }

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/ringfence/ringfence/internal/graph"
 	"github.com/ringfence/ringfence/internal/normalize"
 	"github.com/ringfence/ringfence/internal/subject"
 )
@@ -32,7 +32,7 @@ func subjectFactsOf(rec *subject.Record, ids []subject.Identifier, problems []su
 		identifiers: len(ids)}
 	var homes []string
 	for i := range ids {
-		if ids[i].Kind == normalize.KindAddress && isHome(ids[i].Role) {
+		if ids[i].Kind == normalize.KindAddress && graph.IsHome(ids[i].Role) {
 			homes = append(homes, ids[i].Canonical)
 		}
 	}
@@ -162,25 +162,4 @@ func plural(n int, one, many string) string {
 func (r *Resume) explain() string {
 	return fmt.Sprintf("resume is a near-duplicate (estimated similarity %.2f) of the resumes of %d other %s, %d under another name outside this household",
 		r.Similarity, len(r.Others), plural(len(r.Others), "subject", "subjects"), r.Unrelated)
-}
-
-// has says whether the batch holds a record with id; the set is built on
-// first use, which only screening with a store needs.
-func (b *Batch) has(id string) bool {
-	if b == nil {
-		return false
-	}
-	b.idsOnce.Do(func() {
-		b.ids = make(map[string]struct{}, len(b.people))
-		for i := range b.people {
-			b.ids[b.people[i].id] = struct{}{}
-		}
-	})
-	_, ok := b.ids[id]
-	return ok
-}
-
-type idSet struct {
-	idsOnce sync.Once
-	ids     map[string]struct{}
 }

@@ -12,13 +12,12 @@
 // reference; SIGNALS.md is where the points come from.
 //
 // Screening an input takes two passes: the first prepares every record
-// (Prepare, BatchBuilder) so that the second can link each record to
+// (graph.Prepare, graph.Builder) so that the second can link each record to
 // records before and after it in the file.
 package screen
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,8 +25,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/cespare/xxhash/v2"
-
+	"github.com/ringfence/ringfence/internal/graph"
 	"github.com/ringfence/ringfence/internal/match"
 	"github.com/ringfence/ringfence/internal/normalize"
 	"github.com/ringfence/ringfence/internal/store"
@@ -60,7 +58,7 @@ func (s *Screener) Prefetch(ctx context.Context, idss [][]subject.Identifier) (*
 	byKind := map[string][]string{}
 	for _, ids := range idss {
 		for i := range ids {
-			if linkKinds[ids[i].Kind] {
+			if graph.Links(ids[i].Kind) {
 				byKind[string(ids[i].Kind)] = append(byKind[string(ids[i].Kind)], ids[i].Canonical)
 			}
 		}
@@ -102,13 +100,13 @@ type Screener struct {
 
 	// stored caches the people of stored subjects met through links.
 	mu     sync.Mutex
-	stored map[string]*person
+	stored map[string]*graph.Person
 }
 
 // New returns a Screener.
 func New(cfg Config) (*Screener, error) {
 	s := &Screener{intel: cfg.Intel, rules: cfg.Rules, store: cfg.Store, opts: cfg.Normalize, log: cfg.Log,
-		stored: map[string]*person{}}
+		stored: map[string]*graph.Person{}}
 	if s.rules == nil {
 		var err error
 		if s.rules, err = DefaultRules(); err != nil {
@@ -128,20 +126,20 @@ func (s *Screener) Rules() *Rules { return s.rules }
 // only to the store). ids and problems are subject.Identifiers(rec).
 // Subjects whose ids are in the batch are not looked up in the store
 // again.
-func (s *Screener) Screen(ctx context.Context, b *Batch, recno int, rec *subject.Record,
+func (s *Screener) Screen(ctx context.Context, b *graph.Batch, recno int, rec *subject.Record,
 	ids []subject.Identifier, problems []subject.Problem) (Verdict, error) {
 	return s.ScreenPrefetched(ctx, b, nil, recno, rec, ids, problems)
 }
 
 // ScreenPrefetched is Screen with the record's stored links taken from pf
 // (Prefetch of a group holding this record); a nil pf looks them up.
-func (s *Screener) ScreenPrefetched(ctx context.Context, b *Batch, pf *Prefetched, recno int, rec *subject.Record,
+func (s *Screener) ScreenPrefetched(ctx context.Context, b *graph.Batch, pf *Prefetched, recno int, rec *subject.Record,
 	ids []subject.Identifier, problems []subject.Problem) (Verdict, error) {
-	var self person
-	if b != nil && recno >= 0 && recno < len(b.people) && b.people[recno].id == rec.ID {
-		self = b.people[recno] // read in the first pass
+	var self graph.Person
+	if b != nil && recno >= 0 && recno < b.Len() && b.Person(recno).ID == rec.ID {
+		self = *b.Person(recno) // read in the first pass
 	} else {
-		self = personOf(rec, ids)
+		self = graph.PersonOf(rec, ids)
 	}
 	links, err := s.links(ctx, b, pf, recno, &self, ids)
 	if err != nil {
@@ -149,7 +147,7 @@ func (s *Screener) ScreenPrefetched(ctx context.Context, b *Batch, pf *Prefetche
 	}
 	subj := subjectFactsOf(rec, ids, problems)
 	for i := range links {
-		if l := &links[i]; entanglingKinds[normalize.Kind(l.Kind)] && l.Unrelated > 0 && l.Holders <= maxEntangling {
+		if l := &links[i]; graph.Entangling(normalize.Kind(l.Kind)) && l.Unrelated > 0 && l.Holders <= graph.MaxEntangling {
 			subj.linkedValues++
 		}
 	}
@@ -221,15 +219,15 @@ func (s *Screener) ScreenPrefetched(ctx context.Context, b *Batch, pf *Prefetche
 
 // links finds the values rec shares with other records of the batch and
 // with stored subjects.
-func (s *Screener) links(ctx context.Context, b *Batch, pf *Prefetched, recno int, self *person, ids []subject.Identifier) ([]Link, error) {
+func (s *Screener) links(ctx context.Context, b *graph.Batch, pf *Prefetched, recno int, self *graph.Person, ids []subject.Identifier) ([]Link, error) {
 	var out []Link
 	seen := map[uint64]bool{}
 	for i := range ids {
 		id := &ids[i]
-		if !linkKinds[id.Kind] {
+		if !graph.Links(id.Kind) {
 			continue
 		}
-		h := valueHash(id.Kind, id.Canonical)
+		h := graph.ValueHash(id.Kind, id.Canonical)
 		if seen[h] {
 			continue
 		}
@@ -243,24 +241,24 @@ func (s *Screener) links(ctx context.Context, b *Batch, pf *Prefetched, recno in
 		}
 		l := Link{Kind: string(id.Kind), Attribute: attr, Role: role, Value: id.Canonical, Holders: 1}
 		if id.Kind == normalize.KindAddress {
-			l.OwnHome = slices.Contains(self.homes, h)
+			l.OwnHome = slices.Contains(self.Homes, h)
 		}
-		hs := b.holders(h)
+		hs := b.Holders(h)
 		for _, r := range hs {
 			if int(r) == recno {
 				continue
 			}
 			l.Holders++
-			o := &b.people[r]
+			o := b.Person(int(r))
 			if len(l.Others) < maxListed {
-				l.Others = append(l.Others, o.id)
+				l.Others = append(l.Others, o.ID)
 			}
 			if l.Counted < maxExamined {
-				l.count(relate(self, o))
+				l.count(graph.Relate(self, o))
 				// Entangled beyond this value: this value itself counts
 				// when it is of an entangling kind.
-				n := int(b.entangled[r])
-				if entanglingKinds[id.Kind] && len(hs) <= maxEntangling {
+				n := b.Entangled(int(r))
+				if graph.Entangling(id.Kind) && len(hs) <= graph.MaxEntangling {
 					n--
 				}
 				if n > 0 {
@@ -283,18 +281,18 @@ func (s *Screener) links(ctx context.Context, b *Batch, pf *Prefetched, recno in
 // storeLinks adds the stored subjects holding l's value, leaving out the
 // batch's own records (they were counted from the batch, and with --store
 // they may already be stored).
-func (s *Screener) storeLinks(ctx context.Context, b *Batch, pf *Prefetched, self *person, l *Link) error {
+func (s *Screener) storeLinks(ctx context.Context, b *graph.Batch, pf *Prefetched, self *graph.Person, l *Link) error {
 	var others []string
 	if pf != nil {
 		others = pf.holders[linkKey{l.Kind, l.Value}]
 	} else {
 		var err error
 		if others, err = s.store.SubjectsByIdentifier(ctx, l.Kind, l.Value); err != nil {
-			return fmt.Errorf("links of %s: %w", self.id, err)
+			return fmt.Errorf("links of %s: %w", self.ID, err)
 		}
 	}
 	for _, id := range others {
-		if id == self.id || b.has(id) {
+		if _, inBatch := b.Index(id); id == self.ID || inBatch {
 			continue
 		}
 		l.Holders++
@@ -317,12 +315,12 @@ func (s *Screener) storeLinks(ctx context.Context, b *Batch, pf *Prefetched, sel
 		if err != nil {
 			return err
 		}
-		l.count(relate(self, o))
+		l.count(graph.Relate(self, o))
 	}
 	return nil
 }
 
-func (s *Screener) storedPerson(ctx context.Context, id string) (*person, error) {
+func (s *Screener) storedPerson(ctx context.Context, id string) (*graph.Person, error) {
 	s.mu.Lock()
 	p, ok := s.stored[id]
 	s.mu.Unlock()
@@ -333,7 +331,7 @@ func (s *Screener) storedPerson(ctx context.Context, id string) (*person, error)
 	if err != nil {
 		return nil, fmt.Errorf("stored subject %s: %w", id, err)
 	}
-	pp := storedPersonOf(sub)
+	pp := graph.StoredPersonOf(sub)
 	s.mu.Lock()
 	if len(s.stored) > 100000 {
 		clear(s.stored) // a cache, not a copy of the store
@@ -343,52 +341,20 @@ func (s *Screener) storedPerson(ctx context.Context, id string) (*person, error)
 	return &pp, nil
 }
 
-// storedPersonOf reads a person from a stored subject's identifiers, which
-// hold its name keys and addresses whatever format the record came in, and
-// its birth date from the raw record (a JSON record, or a CSV row as a
-// JSON object: both name it birth_date).
-func storedPersonOf(sub store.Subject) person {
-	p := person{id: sub.ID}
-	var raw struct {
-		BirthDate json.RawMessage `json:"birth_date"`
-	}
-	if json.Unmarshal(sub.Raw, &raw) == nil {
-		var dob string
-		if json.Unmarshal(raw.BirthDate, &dob) == nil {
-			p.dob = strings.TrimSpace(dob)
-		}
-	}
-	for _, id := range sub.Identifiers {
-		switch {
-		case id.Kind == "name_key" && id.Attribute == "name":
-			p.names = append([]uint64{xxhash.Sum64String(id.Value)}, p.names...)
-		case id.Kind == "name_key":
-			p.names = append(p.names, xxhash.Sum64String(id.Value))
-		case id.Kind == string(normalize.KindAddress) && isHome(id.Role):
-			p.homes = append(p.homes, valueHash(normalize.KindAddress, id.Value))
-		}
-	}
-	return p
-}
-
 // resume finds near-duplicate resumes of rec in the batch.
-func (s *Screener) resume(b *Batch, recno int, rec *subject.Record, self *person) *Resume {
-	if b == nil || b.resumes.Len() < 2 || rec.ResumeText == "" {
-		return nil
-	}
-	sig, ok := b.sigs[uint32(recno)]
-	if !ok {
+func (s *Screener) resume(b *graph.Batch, recno int, rec *subject.Record, self *graph.Person) *Resume {
+	if rec.ResumeText == "" {
 		return nil
 	}
 	var r Resume
-	b.resumes.Near(sig, func(doc uint32, sim float64) {
-		if int(doc) == recno {
+	b.NearResumes(recno, func(doc int, sim float64) {
+		if doc == recno {
 			return
 		}
 		r.Similarity = max(r.Similarity, sim)
-		o := &b.people[doc]
-		r.Others = append(r.Others, o.id)
-		if relate(self, o).unrelated {
+		o := b.Person(doc)
+		r.Others = append(r.Others, o.ID)
+		if graph.Relate(self, o).Unrelated {
 			r.Unrelated++
 		}
 	})

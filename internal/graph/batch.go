@@ -1,0 +1,446 @@
+// Package graph links subjects by the identifier values they share and
+// finds the rings behind them.
+//
+// One mechanism serves screening and link analysis: Prepare reads what
+// linking needs of a record, a Builder gathers an input's records into a
+// Batch (every value two or more records hold, with its holders), and
+// Relate tells how two subjects stand to each other — another name, the
+// same person, a household. Screening counts a record's links from the
+// Batch; Cluster turns the Batch into a weighted graph and its clusters.
+package graph
+
+import (
+	"cmp"
+	"encoding/json"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/ringfence/ringfence/internal/neardup"
+	"github.com/ringfence/ringfence/internal/normalize"
+	"github.com/ringfence/ringfence/internal/store"
+	"github.com/ringfence/ringfence/internal/subject"
+)
+
+// linkKinds are the identifier kinds that link subjects, in a fixed order
+// (a value's kind is stored as its index). Names are not among them: two
+// people may share a name, and a different name is what makes a shared
+// value suspicious in the first place. Keys (e-mail domains, registrable
+// domains) are not either: thousands share gmail.com.
+var linkKinds = []normalize.Kind{
+	normalize.KindEmail, normalize.KindPhone, normalize.KindAddress, normalize.KindIDDocument,
+	normalize.KindBankAccount, normalize.KindWallet, normalize.KindIP, normalize.KindDevice, normalize.KindURL,
+}
+
+// Links says whether values of kind link subjects.
+func Links(kind normalize.Kind) bool { return kindIndex(kind) >= 0 }
+
+func kindIndex(kind normalize.Kind) int {
+	for i, k := range linkKinds {
+		if k == kind {
+			return i
+		}
+	}
+	return -1
+}
+
+// Entangling kinds are those whose sharing ties a persona to an operator:
+// what a ring's personas reuse (SIGNALS.md), and what a family or flat
+// rarely shares with strangers. A record holding one of them together with
+// others is entangled (Batch.Entangled).
+func Entangling(kind normalize.Kind) bool {
+	switch kind {
+	case normalize.KindBankAccount, normalize.KindWallet, normalize.KindPhone,
+		normalize.KindEmail, normalize.KindDevice, normalize.KindURL:
+		return true
+	}
+	return false
+}
+
+// MaxEntangling is the most holders a value may have and still entangle
+// them: past it, a shared value is a placeholder or an intermediary.
+const MaxEntangling = 20
+
+// Person is what linking needs to know about a subject to tell a ring from
+// a family: who it claims to be, where it lives, and when it arrived.
+type Person struct {
+	ID    string
+	Names []uint64 // name keys of the name and aliases; the name first
+	DOB   string
+	Homes []uint64 // home address values (ValueHash)
+	// Created is the record's created_at in Unix nanoseconds, 0 when
+	// absent: the oldest member names a cluster.
+	Created int64
+}
+
+// ValueHash identifies a linkable value: kind and canonical form, hashed
+// stably (xxhash; equal inputs must give equal output on every run).
+func ValueHash(kind normalize.Kind, canonical string) uint64 {
+	d := xxhash.New()
+	d.WriteString(string(kind))
+	d.Write([]byte{0})
+	d.WriteString(canonical)
+	return d.Sum64()
+}
+
+func nameHash(v normalize.Value) uint64 {
+	for _, k := range v.Keys {
+		if k.Kind == "name_key" && k.Value != "" {
+			return xxhash.Sum64String(k.Value)
+		}
+	}
+	return xxhash.Sum64String(v.Canonical)
+}
+
+// IsHome says whether an address role is a home: an address without a
+// kind is taken for one.
+func IsHome(role string) bool { return role == "home" || role == "" }
+
+func created(s string) int64 {
+	if s == "" {
+		return 0
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", time.DateOnly} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t.UnixNano()
+		}
+	}
+	return 0
+}
+
+// PersonOf reads a person from a record and its identifiers.
+func PersonOf(rec *subject.Record, ids []subject.Identifier) Person {
+	p := Person{ID: rec.ID, DOB: rec.BirthDate, Created: created(rec.CreatedAt)}
+	for i := range ids {
+		id := &ids[i]
+		switch {
+		case id.Kind == normalize.KindName && id.Attribute == "name":
+			p.Names = append([]uint64{nameHash(id.Value)}, p.Names...)
+		case id.Kind == normalize.KindName:
+			p.Names = append(p.Names, nameHash(id.Value))
+		case id.Kind == normalize.KindAddress && IsHome(id.Role):
+			p.Homes = append(p.Homes, ValueHash(id.Kind, id.Canonical))
+		}
+	}
+	return p
+}
+
+// StoredPersonOf reads a person from a stored subject's identifiers, which
+// hold its name keys and addresses whatever format the record came in, and
+// its birth date and created_at from the raw record (a JSON record, or a
+// CSV row as a JSON object: both name them alike).
+func StoredPersonOf(sub store.Subject) Person {
+	p := Person{ID: sub.ID}
+	var raw struct {
+		BirthDate json.RawMessage `json:"birth_date"`
+		CreatedAt json.RawMessage `json:"created_at"`
+	}
+	if json.Unmarshal(sub.Raw, &raw) == nil {
+		var s string
+		if json.Unmarshal(raw.BirthDate, &s) == nil {
+			p.DOB = strings.TrimSpace(s)
+		}
+		s = ""
+		if json.Unmarshal(raw.CreatedAt, &s) == nil {
+			p.Created = created(s)
+		}
+	}
+	for _, id := range sub.Identifiers {
+		switch {
+		case id.Kind == "name_key" && id.Attribute == "name":
+			p.Names = append([]uint64{xxhash.Sum64String(id.Value)}, p.Names...)
+		case id.Kind == "name_key":
+			p.Names = append(p.Names, xxhash.Sum64String(id.Value))
+		case id.Kind == string(normalize.KindAddress) && IsHome(id.Role):
+			p.Homes = append(p.Homes, ValueHash(normalize.KindAddress, id.Value))
+		}
+	}
+	return p
+}
+
+// Roles a record gives an address value; one value may be both.
+const (
+	roleHome uint8 = 1 << iota
+	roleShipping
+	roleOther
+)
+
+func roleBit(kind normalize.Kind, role string) uint8 {
+	if kind != normalize.KindAddress {
+		return 0
+	}
+	switch {
+	case IsHome(role):
+		return roleHome
+	case role == "shipping":
+		return roleShipping
+	}
+	return roleOther
+}
+
+// Prepared is what the first pass over an input keeps of a record.
+// Shingles are the resume's, which the first pass counts and the record
+// carries to the resume pass (see Batch.SignResume).
+type Prepared struct {
+	Person   Person
+	values   []valueRef
+	Shingles []uint64
+}
+
+type valueRef struct {
+	h     uint64
+	kind  uint8
+	role  uint8
+	value string
+}
+
+// Prepare computes what linking needs of one record; it is safe to call
+// from many goroutines.
+func Prepare(rec *subject.Record, ids []subject.Identifier) Prepared {
+	p := Prepared{Person: PersonOf(rec, ids)}
+	for i := range ids {
+		if k := kindIndex(ids[i].Kind); k >= 0 {
+			p.values = append(p.values, valueRef{ValueHash(ids[i].Kind, ids[i].Canonical), uint8(k),
+				roleBit(ids[i].Kind, ids[i].Role), ids[i].Canonical})
+		}
+	}
+	slices.SortFunc(p.values, func(a, b valueRef) int { return cmp.Compare(a.h, b.h) })
+	// One entry a value, with every role the record gives it.
+	out := p.values[:0]
+	for _, v := range p.values {
+		if n := len(out); n > 0 && out[n-1].h == v.h {
+			out[n-1].role |= v.role
+			continue
+		}
+		out = append(out, v)
+	}
+	p.values = out
+	if rec.ResumeText != "" {
+		if sh, ok := neardup.Shingles(nil, rec.ResumeText, rec.Name); ok {
+			p.Shingles = sh
+		}
+	}
+	return p
+}
+
+// Builder gathers the prepared records of one input. Add is called from
+// one goroutine.
+type Builder struct {
+	people []Person
+	pairs  []pair
+	df     *neardup.DocFreq
+}
+
+type pair struct {
+	h     uint64
+	rec   uint32
+	kind  uint8
+	role  uint8
+	value string
+}
+
+// NewBuilder returns an empty builder.
+func NewBuilder() *Builder { return &Builder{df: neardup.NewDocFreq()} }
+
+// Add records the record numbered recno (0, 1, 2, … in input order; any
+// order of calls).
+func (b *Builder) Add(recno int, p Prepared) {
+	if recno >= len(b.people) {
+		b.people = slices.Grow(b.people, recno+1-len(b.people))[:recno+1]
+	}
+	b.people[recno] = p.Person
+	for _, v := range p.values {
+		b.pairs = append(b.pairs, pair{v.h, uint32(recno), v.kind, v.role, v.value})
+	}
+	if len(p.Shingles) > 0 {
+		b.df.Add(p.Shingles)
+	}
+}
+
+// Build sorts what was gathered into a Batch. Values only one record holds
+// are dropped: they link nothing within the input.
+func (b *Builder) Build() *Batch {
+	slices.SortFunc(b.pairs, func(x, y pair) int { return cmp.Or(cmp.Compare(x.h, y.h), cmp.Compare(x.rec, y.rec)) })
+	bt := &Batch{people: b.people, df: b.df, resumes: neardup.NewIndex(), sigs: map[uint32]neardup.Signature{},
+		entangled: make([]uint8, len(b.people))}
+	for i := 0; i < len(b.pairs); {
+		j := i + 1
+		for j < len(b.pairs) && b.pairs[j].h == b.pairs[i].h {
+			j++
+		}
+		if j-i > 1 {
+			first := &b.pairs[i]
+			bt.keys = append(bt.keys, first.h)
+			bt.kinds = append(bt.kinds, first.kind)
+			bt.values = append(bt.values, first.value)
+			bt.offs = append(bt.offs, uint32(len(bt.recs)))
+			entangling := Entangling(linkKinds[first.kind]) && j-i <= MaxEntangling
+			for _, p := range b.pairs[i:j] {
+				bt.recs = append(bt.recs, p.rec) // Prepare left each value once per record
+				bt.roles = append(bt.roles, p.role)
+				if entangling && bt.entangled[p.rec] < 255 {
+					bt.entangled[p.rec]++
+				}
+			}
+		}
+		i = j
+	}
+	bt.offs = append(bt.offs, uint32(len(bt.recs)))
+	b.pairs = nil
+	return bt
+}
+
+// Batch is one input's records as linking sees them: for every value held
+// by two or more records, its kind, canonical form and holders. Read-only
+// once its resumes are added; safe for concurrent use.
+type Batch struct {
+	people []Person
+	keys   []uint64 // sorted
+	kinds  []uint8  // of keys[i]: an index in linkKinds
+	values []string // canonical form of keys[i]
+	offs   []uint32 // holders of keys[i] are recs[offs[i]:offs[i+1]]
+	recs   []uint32
+	roles  []uint8 // the role each holder gives an address value
+	// Resumes are signed once the whole input's phrase frequencies are
+	// known (df), leaving stock phrases out, then indexed.
+	df      *neardup.DocFreq
+	resumes *neardup.Index
+	sigs    map[uint32]neardup.Signature
+	// entangled counts, per record, its values of entangling kinds that
+	// 2 to MaxEntangling records hold.
+	entangled []uint8
+
+	idsOnce sync.Once
+	ids     map[string]uint32
+}
+
+// SignResume signs one record's resume shingles against the input's phrase
+// frequencies. Safe for concurrent use.
+func (b *Batch) SignResume(shingles []uint64) (neardup.Signature, bool) {
+	if len(shingles) == 0 {
+		return neardup.Signature{}, false
+	}
+	return neardup.SignShingles(shingles, b.df)
+}
+
+// AddResume indexes record recno's signature. Called from one goroutine,
+// after Build and before the batch is read.
+func (b *Batch) AddResume(recno int, sig neardup.Signature) {
+	b.resumes.Add(uint32(recno), sig)
+	b.sigs[uint32(recno)] = sig
+}
+
+// Len returns the number of records in the batch.
+func (b *Batch) Len() int {
+	if b == nil {
+		return 0
+	}
+	return len(b.people)
+}
+
+// Person returns record recno's person.
+func (b *Batch) Person(recno int) *Person { return &b.people[recno] }
+
+// Holders returns the records holding the value hashed h (ValueHash), in
+// record order; nil when fewer than two do.
+func (b *Batch) Holders(h uint64) []uint32 {
+	if b == nil {
+		return nil
+	}
+	i, ok := slices.BinarySearch(b.keys, h)
+	if !ok {
+		return nil
+	}
+	return b.recs[b.offs[i]:b.offs[i+1]]
+}
+
+// Entangled returns how many of record recno's values of entangling kinds
+// 2 to MaxEntangling records hold.
+func (b *Batch) Entangled(recno int) int { return int(b.entangled[recno]) }
+
+// NearResumes calls fn for every record whose resume is a near-duplicate
+// of record recno's (recno itself included), with the estimated
+// similarity.
+func (b *Batch) NearResumes(recno int, fn func(other int, sim float64)) {
+	if b == nil || b.resumes.Len() < 2 {
+		return
+	}
+	sig, ok := b.sigs[uint32(recno)]
+	if !ok {
+		return
+	}
+	b.resumes.Near(sig, func(doc uint32, sim float64) { fn(int(doc), sim) })
+}
+
+// Index returns the record number of the record with id; the lookup table
+// is built on first use, which only screening with a store and graph
+// queries need.
+func (b *Batch) Index(id string) (int, bool) {
+	if b == nil {
+		return 0, false
+	}
+	b.idsOnce.Do(func() {
+		b.ids = make(map[string]uint32, len(b.people))
+		for i := range b.people {
+			b.ids[b.people[i].ID] = uint32(i)
+		}
+	})
+	i, ok := b.ids[id]
+	return int(i), ok
+}
+
+// Relation is how another subject stands to the one screened.
+type Relation struct {
+	DifferentName, DifferentIdentity, SamePerson, Household, Unrelated bool
+}
+
+// Relate says how other stands to self.
+func Relate(self, other *Person) Relation {
+	// A record without a name (a payee account, say) differs from no one:
+	// a missing name is not evidence of another identity.
+	// A name or alias in common is the same name: a maiden name given as
+	// an alias, a transliteration listed beside the name.
+	sameName := len(self.Names) == 0 || len(other.Names) == 0
+	for _, n := range self.Names {
+		if !sameName && slices.Contains(other.Names, n) {
+			sameName = true
+		}
+	}
+	sameDOB := self.DOB == "" || other.DOB == "" || self.DOB == other.DOB
+	household := false
+	for _, h := range self.Homes {
+		if slices.Contains(other.Homes, h) {
+			household = true
+			break
+		}
+	}
+	return Relation{
+		DifferentName:     !sameName,
+		DifferentIdentity: !sameName || !sameDOB,
+		SamePerson:        sameName && sameDOB,
+		Household:         household,
+		Unrelated:         !sameName && !household,
+	}
+}
+
+// BatchOf builds the batch of records held in memory, ids[i] being
+// subject.Identifiers of recs[i], resumes signed and indexed. The CLI
+// streams files through Prepare and a Builder instead.
+func BatchOf(recs []subject.Record, ids [][]subject.Identifier) *Batch {
+	prep := make([]Prepared, len(recs))
+	bb := NewBuilder()
+	for i := range recs {
+		prep[i] = Prepare(&recs[i], ids[i])
+		bb.Add(i, prep[i])
+	}
+	b := bb.Build()
+	for i := range recs {
+		if sig, ok := b.SignResume(prep[i].Shingles); ok {
+			b.AddResume(i, sig)
+		}
+	}
+	return b
+}
