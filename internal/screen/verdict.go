@@ -3,46 +3,27 @@ package screen
 import (
 	"cmp"
 	"slices"
+
+	"github.com/ringfence/ringfence/internal/risk"
 )
 
-// Levels, lowest first. "high" and "critical" mean: stop and review before
-// hiring or paying. Append, never rename: verdicts are stored and shared.
+// Levels, lowest first; see package risk.
 const (
-	Clear    = "clear"
-	Low      = "low"
-	Medium   = "medium"
-	High     = "high"
-	Critical = "critical"
+	Clear    = risk.Clear
+	Low      = risk.Low
+	Medium   = risk.Medium
+	High     = risk.High
+	Critical = risk.Critical
 )
 
 // Levels lists the levels from clear to critical.
-var Levels = []string{Clear, Low, Medium, High, Critical}
-
-// Level thresholds on the 0–100 score.
-const (
-	lowFrom      = 10
-	mediumFrom   = 40
-	highFrom     = 70
-	criticalFrom = 90
-)
+var Levels = risk.Levels
 
 // LevelOf returns the level of a score.
-func LevelOf(score int) string {
-	switch {
-	case score >= criticalFrom:
-		return Critical
-	case score >= highFrom:
-		return High
-	case score >= mediumFrom:
-		return Medium
-	case score >= lowFrom:
-		return Low
-	}
-	return Clear
-}
+func LevelOf(score int) string { return risk.LevelOf(score) }
 
 // LevelRank orders levels: clear 0 … critical 4; -1 for an unknown level.
-func LevelRank(level string) int { return slices.Index(Levels, level) }
+func LevelRank(level string) int { return risk.Rank(level) }
 
 // Hit is one piece of evidence in a verdict, as DESIGN.md fixes it.
 type Hit struct {

@@ -1,0 +1,443 @@
+package graph
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/ringfence/ringfence/internal/normalize"
+	"github.com/ringfence/ringfence/internal/risk"
+)
+
+// Cluster is a group of subjects the graph joins: one operator behind
+// many personas, or an ordinary group (a family, a person applying twice)
+// whose risk says so.
+type Cluster struct {
+	// ID names the cluster by its oldest member (created_at, then id), so
+	// a cluster that gains members keeps its id on the next run.
+	ID      string   `json:"cluster"`
+	Members []string `json:"members"`
+	Score   int      `json:"score"`
+	Level   string   `json:"level"`
+	// Identities counts the members that are distinct identities: the
+	// same name and birth date twice is one, and so is a household.
+	Identities int `json:"identities"`
+	// Names counts the distinct names outside households: what the
+	// cluster's risk is read on, as screening reads links (one name with
+	// two birth dates is a typo more often than a second persona).
+	Names    int        `json:"names"`
+	Reasons    []Reason   `json:"reasons"`
+	Evidence   []Evidence `json:"evidence"`
+
+	recs []uint32
+}
+
+// Reason is one thing that makes a cluster risky, with what it adds to the
+// score.
+type Reason struct {
+	Rule        string `json:"rule"`
+	Points      int    `json:"points"`
+	Explanation string `json:"explanation"`
+}
+
+// Records returns the members' record numbers in the batch.
+func (c *Cluster) Records() []uint32 { return c.recs }
+
+// Listed says whether a member matched the loaded intelligence strongly
+// (a sanctioned wallet, a listed person), and what it matched; screening
+// answers it. Listing raises every member of the cluster.
+type Listed func(ctx context.Context, recno int) (what string, ok bool, err error)
+
+// Clusters finds the clusters of two or more subjects, ordered by score,
+// then id. listed may be nil.
+func (g *Graph) Clusters(ctx context.Context, listed Listed) ([]Cluster, error) {
+	groups := g.components()
+	var out []Cluster
+	for _, grp := range groups {
+		for _, part := range g.split(grp) {
+			if len(part) < 2 {
+				continue
+			}
+			c, err := g.cluster(ctx, part, listed)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b Cluster) int { return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.ID, b.ID)) })
+	return out, nil
+}
+
+// components joins records over edges weighing Join or more.
+func (g *Graph) components() [][]uint32 {
+	n := len(g.b.people)
+	parent := make([]uint32, n)
+	for i := range parent {
+		parent[i] = uint32(i)
+	}
+	find := func(x uint32) uint32 {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	for _, e := range g.edges {
+		if e.Weight >= Join {
+			a, b := find(e.A), find(e.B)
+			if a != b {
+				parent[max(a, b)] = min(a, b)
+			}
+		}
+	}
+	byRoot := map[uint32][]uint32{}
+	for i := range parent {
+		if r := find(uint32(i)); r != uint32(i) || len(g.edgesOf(uint32(i))) > 0 {
+			byRoot[r] = append(byRoot[r], uint32(i))
+		}
+	}
+	groups := make([][]uint32, 0, len(byRoot))
+	for _, m := range byRoot {
+		if len(m) > 1 {
+			groups = append(groups, m) // members in record order
+		}
+	}
+	slices.SortFunc(groups, func(a, b []uint32) int { return cmp.Compare(a[0], b[0]) })
+	return groups
+}
+
+// strongHold is the weight an edge needs to hold two groups together on
+// its own: two independent strong links. A single strong value between two
+// groups that share nothing else is how chance (a reassigned phone, a
+// typo'd account) chains rings into one; the groups are split there.
+const strongHold = 2 * Join
+
+// split cuts a group at its weakly held bridges: joining edges whose
+// removal leaves two parts of two or more members each and that weigh less
+// than strongHold. The most balanced such bridge is cut first, then each
+// part is split again. A lone member hanging on one strong link stays: one
+// payout account shared with a ring is reason enough.
+func (g *Graph) split(members []uint32) [][]uint32 {
+	if len(members) < 4 {
+		return [][]uint32{members}
+	}
+	local := make(map[uint32]int32, len(members))
+	for i, m := range members {
+		local[m] = int32(i)
+	}
+	// Iterative DFS computing discovery order, low links and subtree sizes.
+	n := len(members)
+	disc := make([]int32, n)
+	low := make([]int32, n)
+	size := make([]int32, n)
+	for i := range disc {
+		disc[i] = -1
+	}
+	type frame struct {
+		v       int32
+		viaEdge int32 // edge index into g.edges used to reach v; -1 at the root
+		next    int
+	}
+	bestEdge, bestSide, bestChild := int32(-1), int32(1), int32(-1)
+	var t int32
+	stack := []frame{{v: 0, viaEdge: -1}}
+	disc[0], low[0], size[0] = t, t, 1
+	t++
+	for len(stack) > 0 {
+		f := &stack[len(stack)-1]
+		adj := g.edgesOf(members[f.v])
+		if f.next < len(adj) {
+			ei := adj[f.next]
+			f.next++
+			e := &g.edges[ei]
+			if e.Weight < Join || int32(ei) == f.viaEdge {
+				continue
+			}
+			w, ok := local[e.other(members[f.v])]
+			if !ok {
+				continue
+			}
+			if disc[w] >= 0 {
+				low[f.v] = min(low[f.v], disc[w])
+				continue
+			}
+			disc[w], low[w], size[w] = t, t, 1
+			t++
+			stack = append(stack, frame{v: w, viaEdge: int32(ei)})
+			continue
+		}
+		stack = stack[:len(stack)-1]
+		if len(stack) == 0 {
+			break
+		}
+		p := &stack[len(stack)-1]
+		low[p.v] = min(low[p.v], low[f.v])
+		size[p.v] += size[f.v]
+		if low[f.v] > disc[p.v] && g.edges[f.viaEdge].Weight < strongHold {
+			side := min(size[f.v], int32(n)-size[f.v])
+			if side >= 2 && side > bestSide {
+				bestEdge, bestSide, bestChild = f.viaEdge, side, f.v
+			}
+		}
+	}
+	if bestEdge < 0 {
+		return [][]uint32{members}
+	}
+	// The child's side of the bridge: what it reaches without the bridge.
+	in := make([]bool, n)
+	in[bestChild] = true
+	queue := []int32{bestChild}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		for _, ei := range g.edgesOf(members[v]) {
+			e := &g.edges[ei]
+			if e.Weight < Join || int32(ei) == bestEdge {
+				continue
+			}
+			if w, ok := local[e.other(members[v])]; ok && !in[w] {
+				in[w] = true
+				queue = append(queue, w)
+			}
+		}
+	}
+	var a, b []uint32
+	for i, m := range members {
+		if in[i] {
+			a = append(a, m)
+		} else {
+			b = append(b, m)
+		}
+	}
+	return append(g.split(a), g.split(b)...)
+}
+
+// cluster scores one group and gathers its evidence.
+func (g *Graph) cluster(ctx context.Context, recs []uint32, listed Listed) (Cluster, error) {
+	c := Cluster{recs: recs}
+	people := g.b.people
+	anchor := slices.MinFunc(recs, func(x, y uint32) int {
+		px, py := &people[x], &people[y]
+		return cmp.Or(cmp.Compare(createdOrder(px.Created), createdOrder(py.Created)), cmp.Compare(px.ID, py.ID))
+	})
+	sum := sha256.Sum256([]byte(people[anchor].ID))
+	c.ID = "C" + hex.EncodeToString(sum[:6])
+	for _, r := range recs {
+		c.Members = append(c.Members, people[r].ID)
+	}
+	c.Identities = identities(people, recs, true)
+	c.Names = identities(people, recs, false)
+
+	in := make(map[uint32]bool, len(recs))
+	for _, r := range recs {
+		in[r] = true
+	}
+	// Evidence: every value members share with each other.
+	byKey := map[int32][]uint32{} // linking values among members, their member holders
+	var resumes []uint32
+	for _, r := range recs {
+		for _, ei := range g.edgesOf(r) {
+			e := &g.edges[ei]
+			if e.A != r || !in[e.B] {
+				continue // each edge once, from its first end
+			}
+			for li := range g.links[e.first : e.first+uint32(e.n)] {
+				l := &g.links[e.first+uint32(li)]
+				c.Evidence = append(c.Evidence, g.evidence(e, l))
+				if l.key >= 0 {
+					byKey[l.key] = appendOnce(appendOnce(byKey[l.key], e.A), e.B)
+				} else {
+					resumes = appendOnce(appendOnce(resumes, e.A), e.B)
+				}
+			}
+		}
+	}
+	// Values too common to link, where two or more members hold them.
+	for _, k := range g.common {
+		var held []uint32
+		for _, r := range g.b.recs[g.b.offs[k]:g.b.offs[k+1]] {
+			if in[r] {
+				held = append(held, r)
+			}
+		}
+		if len(held) >= 2 {
+			ev := Evidence{A: people[held[0]].ID, B: people[held[1]].ID}
+			g.valueEvidence(&ev, int(k))
+			c.Evidence = append(c.Evidence, ev)
+		}
+	}
+	slices.SortFunc(c.Evidence, func(x, y Evidence) int {
+		return cmp.Or(cmp.Compare(y.Weight, x.Weight), cmp.Compare(x.Attribute, y.Attribute), cmp.Compare(x.Value, y.Value),
+			cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B))
+	})
+
+	// Reasons: what different identities share; a family's or a person's
+	// own values are not.
+	best := map[string]Reason{}
+	note := func(r Reason) {
+		if old, ok := best[r.Rule]; !ok || r.Points > old.Points {
+			best[r.Rule] = r
+		}
+	}
+	keys := make([]int32, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		holders := byKey[k]
+		ids := identities(people, holders, false)
+		if ids < 2 {
+			continue
+		}
+		kind := linkKinds[g.b.kinds[k]]
+		value := g.b.values[k]
+		switch kind {
+		case normalize.KindBankAccount, normalize.KindWallet:
+			note(Reason{"cluster-shared-payout", min(75+5*(ids-2), 90),
+				fmt.Sprintf("%s %s is the payout detail of %d people of different names", kindName(kind), value, ids)})
+		case normalize.KindDevice:
+			note(Reason{"cluster-shared-device", min(60+5*(ids-2), 75),
+				fmt.Sprintf("device %s is used by %d people of different names", value, ids)})
+		case normalize.KindPhone, normalize.KindEmail:
+			note(Reason{"cluster-shared-contact", min(45+5*(ids-2), 60),
+				fmt.Sprintf("%s %s is given by %d people of different names", kindName(kind), value, ids)})
+		case normalize.KindAddress:
+			if g.shippedNotHome(k, holders) >= 2 {
+				note(Reason{"cluster-farm-address", min(50+10*(ids-2), 75),
+					fmt.Sprintf("laptops of %d people of different names ship to %s, home to none of them", ids, value)})
+			}
+		case normalize.KindIDDocument:
+			note(Reason{"cluster-shared-identity", 40,
+				fmt.Sprintf("identity document %s is given by %d people of different names: a stolen or borrowed identity", value, ids)})
+		case normalize.KindURL:
+			note(Reason{"cluster-shared-profile", 30, fmt.Sprintf("profile %s is given by %d people of different names", value, ids)})
+		}
+	}
+	if ids := identities(people, resumes, false); ids >= 2 {
+		note(Reason{"cluster-reused-resume", 30, fmt.Sprintf("%d people of different names submit near-duplicate resumes", ids)})
+	}
+	if c.Names >= 5 && len(best) > 0 {
+		note(Reason{"cluster-size", 10, fmt.Sprintf("%d people of different names are joined", c.Names)})
+	}
+	if listed != nil {
+		var hitsOf []string
+		for _, r := range recs {
+			what, ok, err := listed(ctx, int(r))
+			if err != nil {
+				return Cluster{}, err
+			}
+			if ok {
+				hitsOf = append(hitsOf, people[r].ID+" ("+what+")")
+			}
+		}
+		if len(hitsOf) > 0 {
+			note(Reason{"cluster-listed-member", 95, fmt.Sprintf("%d %s matched sanctions or watchlist intelligence: %s",
+				len(hitsOf), plural(len(hitsOf), "member", "members"), strings.Join(hitsOf[:min(len(hitsOf), 5)], "; "))})
+		}
+	}
+	for _, r := range best {
+		c.Reasons = append(c.Reasons, r)
+	}
+	slices.SortFunc(c.Reasons, func(x, y Reason) int { return cmp.Or(cmp.Compare(y.Points, x.Points), cmp.Compare(x.Rule, y.Rule)) })
+	// Reasons add up to 100; each adds what it brings, so they sum to the
+	// score.
+	for i := range c.Reasons {
+		c.Reasons[i].Points = min(c.Reasons[i].Points, 100-c.Score)
+		c.Score += c.Reasons[i].Points
+	}
+	if c.Reasons == nil {
+		c.Reasons = []Reason{}
+	}
+	c.Level = risk.LevelOf(c.Score)
+	return c, nil
+}
+
+// createdOrder puts records without created_at after those with one.
+func createdOrder(t int64) int64 {
+	if t == 0 {
+		return math.MaxInt64
+	}
+	return t
+}
+
+// identities counts the distinct people among recs. Records of one
+// household (one home) are one; so are records of the same person: with
+// strict, the same name and birth date, else the same name.
+func identities(people []Person, recs []uint32, strict bool) int {
+	if len(recs) == 0 {
+		return 0
+	}
+	group := make([]int, len(recs))
+	for i := range group {
+		group[i] = i
+	}
+	var find func(int) int
+	find = func(x int) int {
+		for group[x] != x {
+			group[x] = group[group[x]]
+			x = group[x]
+		}
+		return x
+	}
+	for i := range recs {
+		for j := i + 1; j < len(recs); j++ {
+			r := Relate(&people[recs[i]], &people[recs[j]])
+			if r.Household || (strict && r.SamePerson) || (!strict && !r.DifferentName) {
+				a, b := find(i), find(j)
+				group[max(a, b)] = min(a, b)
+			}
+		}
+	}
+	n := 0
+	for i := range group {
+		if find(i) == i {
+			n++
+		}
+	}
+	return n
+}
+
+// shippedNotHome counts the holders that give address value k as a
+// shipping address that is not their home.
+func (g *Graph) shippedNotHome(k int32, holders []uint32) int {
+	n := 0
+	lo, hi := g.b.offs[k], g.b.offs[k+1]
+	for i := lo; i < hi; i++ {
+		role := g.b.roles[i]
+		if role&roleShipping != 0 && role&roleHome == 0 && slices.Contains(holders, g.b.recs[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+func appendOnce(s []uint32, v uint32) []uint32 {
+	if slices.Contains(s, v) {
+		return s
+	}
+	return append(s, v)
+}
+
+func kindName(k normalize.Kind) string {
+	switch k {
+	case normalize.KindBankAccount:
+		return "bank account"
+	case normalize.KindEmail:
+		return "e-mail"
+	}
+	return string(k)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

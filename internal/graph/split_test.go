@@ -1,0 +1,176 @@
+package graph
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/ringfence/ringfence/internal/risk"
+	"github.com/ringfence/ringfence/internal/subject"
+)
+
+func rec(id, name, dob string, f func(*subject.Record)) subject.Record {
+	r := subject.Record{ID: id, Name: name, BirthDate: dob, CreatedAt: "2026-03-01T10:00:00Z"}
+	if f != nil {
+		f(&r)
+	}
+	return r
+}
+
+func home(line, city, postal string) subject.Address {
+	return subject.Address{Kind: "home", Line1: line, City: city, Region: "TX", PostalCode: postal, Country: "US"}
+}
+
+func clustersOf(t *testing.T, recs []subject.Record) map[string]*Cluster {
+	t.Helper()
+	cs, err := graphOf(t, recs).Clusters(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byMember := map[string]*Cluster{}
+	for i := range cs {
+		for _, m := range cs[i].Members {
+			byMember[m] = &cs[i]
+		}
+	}
+	return byMember
+}
+
+const wallet1 = "0x52908400098527886E0F7030069857D2E4169EE7"
+
+// ringA shares a wallet, ringB a payout account; a1 and b1 also share a
+// phone, as a reassigned number would make them.
+func twoRings(chainPhone bool) []subject.Record {
+	recs := []subject.Record{
+		rec("a1", "Jin Park", "1990-01-01", func(r *subject.Record) { r.Wallets = []string{wallet1} }),
+		rec("a2", "Alex Moore", "1991-02-02", func(r *subject.Record) { r.Wallets = []string{wallet1} }),
+		rec("a3", "Sam Lee", "1992-03-03", func(r *subject.Record) { r.Wallets = []string{wallet1} }),
+		rec("b1", "Dan Cole", "1980-01-01", func(r *subject.Record) { r.BankAccounts = []string{"US:021000021:123456789"} }),
+		rec("b2", "Eve Ross", "1981-02-02", func(r *subject.Record) { r.BankAccounts = []string{"US:021000021:123456789"} }),
+		rec("b3", "Fay Kerr", "1982-03-03", func(r *subject.Record) { r.BankAccounts = []string{"US:021000021:123456789"} }),
+	}
+	if chainPhone {
+		recs[0].Phones = []string{"+1 214 632 0142"}
+		recs[3].Phones = []string{"+1 (214) 632-0142"}
+	}
+	return recs
+}
+
+func TestOneChanceLinkDoesNotChainTwoRings(t *testing.T) {
+	joined := clustersOf(t, twoRings(true))
+	a, b := joined["a1"], joined["b1"]
+	if a == nil || b == nil {
+		t.Fatalf("rings not clustered: %v", joined)
+	}
+	if a == b {
+		t.Fatalf("two rings chained by one phone are one cluster: %v", a.Members)
+	}
+	if !slices.Equal(a.Members, []string{"a1", "a2", "a3"}) || !slices.Equal(b.Members, []string{"b1", "b2", "b3"}) {
+		t.Errorf("clusters %v and %v, want the two rings", a.Members, b.Members)
+	}
+	// Held by two independent links, the bridge holds.
+	recs := twoRings(true)
+	recs[0].Emails = []string{"ops.team77@proton.me"}
+	recs[3].Emails = []string{"ops.team77@proton.me"}
+	joined = clustersOf(t, recs)
+	if joined["a1"] != joined["b1"] {
+		t.Errorf("rings sharing a phone and an e-mail between two members stay apart")
+	}
+}
+
+func TestOnePayoutAccountJoinsAPersonaToItsRing(t *testing.T) {
+	recs := append(twoRings(false), rec("a4", "Lee Grant", "1993-04-04", func(r *subject.Record) { r.Wallets = []string{wallet1} }))
+	joined := clustersOf(t, recs)
+	if c := joined["a4"]; c == nil || c != joined["a1"] {
+		t.Fatalf("a persona sharing the ring's wallet is not in its cluster: %v", joined)
+	}
+	c := joined["a1"]
+	if risk.Rank(c.Level) < risk.Rank(risk.High) || c.Reasons[0].Rule != "cluster-shared-payout" {
+		t.Errorf("ring of four sharing one wallet: %s %+v", c.Level, c.Reasons)
+	}
+}
+
+func TestOrdinaryGroupsStayLow(t *testing.T) {
+	h := home("12 Elm St", "Austin", "78701")
+	recs := []subject.Record{
+		// A family: one home, one landline, one joint account.
+		rec("f1", "Maria Lopez", "1970-05-05", func(r *subject.Record) {
+			r.Addresses = []subject.Address{h}
+			r.Phones = []string{"+1 512 632 0100"}
+			r.BankAccounts = []string{"US:111000025:555000111"}
+		}),
+		rec("f2", "Jose Lopez", "1968-06-06", func(r *subject.Record) {
+			r.Addresses = []subject.Address{h}
+			r.Phones = []string{"+1 512 632 0100"}
+			r.BankAccounts = []string{"US:111000025:555000111"}
+		}),
+		// Someone applying twice.
+		rec("d1", "Ann Wu", "1995-07-07", func(r *subject.Record) {
+			r.Emails = []string{"ann.wu@example.com"}
+			r.Phones = []string{"+1 415 632 0199"}
+		}),
+		rec("d2", "ANN WU", "1995-07-07", func(r *subject.Record) {
+			r.Emails = []string{"Ann.Wu@example.com"}
+			r.Phones = []string{"+1 415-632-0199"}
+		}),
+		// Flatmates: a home and a router.
+		rec("r1", "Tom Hill", "1999-01-01", func(r *subject.Record) {
+			r.Addresses = []subject.Address{home("9 Oak Ave", "Dallas", "75201")}
+			r.IPs = []string{"73.12.4.9"}
+		}),
+		rec("r2", "Ben Fox", "1998-01-01", func(r *subject.Record) {
+			r.Addresses = []subject.Address{home("9 Oak Ave", "Dallas", "75201")}
+			r.IPs = []string{"73.12.4.9"}
+		}),
+		// A stolen SSN: the thief and the owner share nothing else.
+		rec("s1", "Kyle Dunn", "1985-01-01", func(r *subject.Record) {
+			r.IDDocuments = []subject.IDDocument{{Type: "ssn", Country: "US", Number: "123-45-6789"}}
+		}),
+		rec("s2", "Rob Hart", "1990-01-01", func(r *subject.Record) {
+			r.IDDocuments = []subject.IDDocument{{Type: "ssn", Country: "US", Number: "123-45-6789"}}
+		}),
+	}
+	joined := clustersOf(t, recs)
+	for _, pair := range [][2]string{{"f1", "f2"}, {"d1", "d2"}} {
+		c := joined[pair[0]]
+		if c == nil || c != joined[pair[1]] {
+			t.Errorf("%s and %s are not one cluster", pair[0], pair[1])
+			continue
+		}
+		if c.Level != risk.Clear {
+			t.Errorf("cluster %v is %s: %+v", c.Members, c.Level, c.Reasons)
+		}
+	}
+	for _, id := range []string{"r1", "s1"} {
+		if c := joined[id]; c != nil {
+			t.Errorf("%s clustered on weak links alone: %v", id, c.Members)
+		}
+	}
+}
+
+func TestCommonValuesShowButDoNotLink(t *testing.T) {
+	var recs []subject.Record
+	for i := range 30 {
+		recs = append(recs, rec(string(rune('A'+i/10))+string(rune('0'+i%10)), "Person "+string(rune('A'+i)), "1990-01-01",
+			func(r *subject.Record) { r.IPs = []string{"198.51.100.7"} }))
+	}
+	recs[0].Phones = []string{"+1 512 632 0177"}
+	recs[1].Phones = []string{"+1 512 632 0177"}
+	joined := clustersOf(t, recs)
+	c := joined[recs[0].ID]
+	if c == nil || len(c.Members) != 2 {
+		t.Fatalf("want the two sharing a phone clustered, and no one else: %+v", c)
+	}
+	var sawIP bool
+	for _, e := range c.Evidence {
+		if e.Kind == "ip" {
+			sawIP = true
+			if e.Linking || e.Holders != 30 {
+				t.Errorf("co-working IP evidence %+v: want shown with its 30 holders, not linking", e)
+			}
+		}
+	}
+	if !sawIP {
+		t.Errorf("the IP both hold is missing from the evidence: %+v", c.Evidence)
+	}
+}
