@@ -31,8 +31,8 @@ type Cluster struct {
 	// cluster's risk is read on, as screening reads links (one name with
 	// two birth dates is a typo more often than a second persona).
 	Names    int        `json:"names"`
-	Reasons    []Reason   `json:"reasons"`
-	Evidence   []Evidence `json:"evidence"`
+	Reasons  []Reason   `json:"reasons"`
+	Evidence []Evidence `json:"evidence"`
 
 	recs []uint32
 }
