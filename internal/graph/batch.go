@@ -315,6 +315,9 @@ type Batch struct {
 
 	idsOnce sync.Once
 	ids     map[string]uint32
+
+	clusters  []Cluster
+	clusterOf map[uint32]int32
 }
 
 // SignResume signs one record's resume shingles against the input's phrase

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"cmp"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -34,7 +33,8 @@ type Cluster struct {
 	Reasons  []Reason   `json:"reasons"`
 	Evidence []Evidence `json:"evidence"`
 
-	recs []uint32
+	recs   []uint32
+	listed []uint32 // members matching the intelligence strongly
 }
 
 // Reason is one thing that makes a cluster risky, with what it adds to the
@@ -48,30 +48,44 @@ type Reason struct {
 // Records returns the members' record numbers in the batch.
 func (c *Cluster) Records() []uint32 { return c.recs }
 
-// Listed says whether a member matched the loaded intelligence strongly
-// (a sanctioned wallet, a listed person), and what it matched; screening
-// answers it. Listing raises every member of the cluster.
-type Listed func(ctx context.Context, recno int) (what string, ok bool, err error)
+// ListedOthers counts the members other than record recno that matched
+// the intelligence strongly.
+func (c *Cluster) ListedOthers(recno int) int {
+	n := len(c.listed)
+	if slices.Contains(c.listed, uint32(recno)) {
+		n--
+	}
+	return n
+}
 
-// Clusters finds the clusters of two or more subjects, ordered by score,
-// then id. listed may be nil.
-func (g *Graph) Clusters(ctx context.Context, listed Listed) ([]Cluster, error) {
-	groups := g.components()
-	var out []Cluster
-	for _, grp := range groups {
+// Groups finds the groups of two or more records the graph joins: records
+// joined by edges weighing Join or more, split at weakly held bridges.
+// Members are in record order, groups in the order of their first member.
+func (g *Graph) Groups() [][]uint32 {
+	var out [][]uint32
+	for _, grp := range g.components() {
 		for _, part := range g.split(grp) {
-			if len(part) < 2 {
-				continue
+			if len(part) >= 2 {
+				out = append(out, part)
 			}
-			c, err := g.cluster(ctx, part, listed)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, c)
 		}
 	}
+	slices.SortFunc(out, func(a, b []uint32) int { return cmp.Compare(a[0], b[0]) })
+	return out
+}
+
+// Clusters scores groups (from Groups) into clusters, ordered by score,
+// then id. listed holds the members that matched the loaded intelligence
+// strongly — a sanctioned wallet, a listed person — with what they
+// matched; screening finds them, and one raises every member of its
+// cluster.
+func (g *Graph) Clusters(groups [][]uint32, listed map[uint32]string) []Cluster {
+	out := make([]Cluster, 0, len(groups))
+	for _, grp := range groups {
+		out = append(out, g.cluster(grp, listed))
+	}
 	slices.SortFunc(out, func(a, b Cluster) int { return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.ID, b.ID)) })
-	return out, nil
+	return out
 }
 
 // components joins records over edges weighing Join or more.
@@ -219,7 +233,7 @@ func (g *Graph) split(members []uint32) [][]uint32 {
 }
 
 // cluster scores one group and gathers its evidence.
-func (g *Graph) cluster(ctx context.Context, recs []uint32, listed Listed) (Cluster, error) {
+func (g *Graph) cluster(recs []uint32, listed map[uint32]string) Cluster {
 	c := Cluster{recs: recs}
 	people := g.b.people
 	anchor := slices.MinFunc(recs, func(x, y uint32) int {
@@ -326,15 +340,12 @@ func (g *Graph) cluster(ctx context.Context, recs []uint32, listed Listed) (Clus
 	if c.Names >= 5 && len(best) > 0 {
 		note(Reason{"cluster-size", 10, fmt.Sprintf("%d people of different names are joined", c.Names)})
 	}
-	if listed != nil {
+	{
 		var hitsOf []string
 		for _, r := range recs {
-			what, ok, err := listed(ctx, int(r))
-			if err != nil {
-				return Cluster{}, err
-			}
-			if ok {
+			if what, ok := listed[r]; ok {
 				hitsOf = append(hitsOf, people[r].ID+" ("+what+")")
+				c.listed = append(c.listed, r)
 			}
 		}
 		if len(hitsOf) > 0 {
@@ -356,7 +367,7 @@ func (g *Graph) cluster(ctx context.Context, recs []uint32, listed Listed) (Clus
 		c.Reasons = []Reason{}
 	}
 	c.Level = risk.LevelOf(c.Score)
-	return c, nil
+	return c
 }
 
 // createdOrder puts records without created_at after those with one.
@@ -440,4 +451,29 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// SetClusters records the batch's clusters, so that screening its records
+// can see the cluster each belongs to.
+func (b *Batch) SetClusters(cs []Cluster) {
+	b.clusters = cs
+	b.clusterOf = make(map[uint32]int32, len(cs)*4)
+	for i := range cs {
+		for _, r := range cs[i].recs {
+			b.clusterOf[r] = int32(i)
+		}
+	}
+}
+
+// ClusterOf returns the cluster of record recno, nil when it is in none
+// (or SetClusters was not called).
+func (b *Batch) ClusterOf(recno int) *Cluster {
+	if b == nil {
+		return nil
+	}
+	i, ok := b.clusterOf[uint32(recno)]
+	if !ok {
+		return nil
+	}
+	return &b.clusters[i]
 }

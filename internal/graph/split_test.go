@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"context"
 	"slices"
 	"testing"
 
@@ -23,10 +22,8 @@ func home(line, city, postal string) subject.Address {
 
 func clustersOf(t *testing.T, recs []subject.Record) map[string]*Cluster {
 	t.Helper()
-	cs, err := graphOf(t, recs).Clusters(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := graphOf(t, recs)
+	cs := g.Clusters(g.Groups(), nil)
 	byMember := map[string]*Cluster{}
 	for i := range cs {
 		for _, m := range cs[i].Members {

@@ -12,7 +12,10 @@ import (
 // all the others (and to the store). Tests, rule tests and the API use it;
 // the CLI streams files through graph.Prepare, graph.Builder and Screen instead.
 func (s *Screener) ScreenAll(ctx context.Context, recs []subject.Record) ([]Verdict, error) {
-	b, ids, problems := s.prepareAll(recs)
+	b, ids, problems, err := s.prepareAll(recs)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Verdict, len(recs))
 	for i := range recs {
 		if err := ctx.Err(); err != nil {
@@ -27,13 +30,29 @@ func (s *Screener) ScreenAll(ctx context.Context, recs []subject.Record) ([]Verd
 	return out, nil
 }
 
-// prepareAll runs the first pass and the resume pass over records in
-// memory.
-func (s *Screener) prepareAll(recs []subject.Record) (*graph.Batch, [][]subject.Identifier, [][]subject.Problem) {
+// prepareAll runs the first pass, the resume pass and link analysis over
+// records in memory.
+func (s *Screener) prepareAll(recs []subject.Record) (*graph.Batch, [][]subject.Identifier, [][]subject.Problem, error) {
 	ids := make([][]subject.Identifier, len(recs))
 	problems := make([][]subject.Problem, len(recs))
 	for i := range recs {
 		ids[i], problems[i] = subject.Identifiers(&recs[i], s.opts)
 	}
-	return graph.BatchOf(recs, ids), ids, problems
+	b := graph.BatchOf(recs, ids)
+	g := graph.New(b)
+	groups := g.Groups()
+	listed := map[uint32]string{}
+	for _, grp := range groups {
+		for _, r := range grp {
+			what, ok, err := s.Listed(&recs[r], ids[r])
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			if ok {
+				listed[r] = what
+			}
+		}
+	}
+	b.SetClusters(g.Clusters(groups, listed))
+	return b, ids, problems, nil
 }

@@ -53,7 +53,10 @@ func BenchmarkScreen(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	batch, ids, probs := s.prepareAll(recs)
+	batch, ids, probs, err := s.prepareAll(recs)
+	if err != nil {
+		b.Fatal(err)
+	}
 	var next atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {

@@ -28,6 +28,7 @@ import (
 	"github.com/ringfence/ringfence/internal/graph"
 	"github.com/ringfence/ringfence/internal/match"
 	"github.com/ringfence/ringfence/internal/normalize"
+	"github.com/ringfence/ringfence/internal/risk"
 	"github.com/ringfence/ringfence/internal/store"
 	"github.com/ringfence/ringfence/internal/subject"
 )
@@ -214,7 +215,60 @@ func (s *Screener) ScreenPrefetched(ctx context.Context, b *graph.Batch, pf *Pre
 			return Verdict{}, err
 		}
 	}
+	if c := b.ClusterOf(recno); c != nil && recno >= 0 && b.Person(recno).ID == rec.ID {
+		f.cluster, f.recno = c, recno
+		var others []string
+		for _, m := range c.Members {
+			if m != rec.ID && len(others) < maxListed {
+				others = append(others, m)
+			}
+		}
+		if err := fire(OnCluster, Hit{Attribute: "cluster", Value: c.ID, Matched: listIDs(others, len(c.Members)-1),
+			Source: "input", Explanation: clusterExplanation(c)}); err != nil {
+			return Verdict{}, err
+		}
+	}
 	return combine(rec.ID, hits), nil
+}
+
+func clusterExplanation(c *graph.Cluster) string {
+	s := fmt.Sprintf("link analysis puts this subject in cluster %s of %d subjects (%d %s), scored %d (%s)",
+		c.ID, len(c.Members), c.Names, plural(c.Names, "name", "names"), c.Score, c.Level)
+	if len(c.Reasons) > 0 {
+		s += ": " + c.Reasons[0].Explanation
+	}
+	return s
+}
+
+// Listed says whether rec matches the loaded intelligence high on its own
+// — a match rule alone scores it high or above: a sanctioned wallet, a
+// listed person — and what it matched. Link analysis raises every member
+// of such a subject's cluster (signal cluster.listed_others).
+func (s *Screener) Listed(rec *subject.Record, ids []subject.Identifier) (string, bool, error) {
+	if s.intel == nil {
+		return "", false, nil
+	}
+	subj := subjectFactsOf(rec, ids, nil)
+	f := facts{subj: &subj}
+	best, what := 0, ""
+	for _, m := range s.intel.Match(match.Query{Identifiers: ids, BirthDate: rec.BirthDate, Nationality: rec.Nationality}) {
+		f.match = &m
+		for _, r := range s.rules.on[OnMatch] {
+			ok, pts, err := r.eval(&f)
+			if err != nil {
+				return "", false, fmt.Errorf("record %s: %w", rec.ID, err)
+			}
+			if ok && pts > best {
+				best = pts
+				matched := m.IndicatorValue
+				if m.Kind == "name" && m.Label != "" {
+					matched = m.Label
+				}
+				what = fmt.Sprintf("%s: %s %s = %s, %s", r.ID, m.Attribute, m.Value, matched, m.Source)
+			}
+		}
+	}
+	return what, best >= risk.HighFrom, nil
 }
 
 // links finds the values rec shares with other records of the batch and

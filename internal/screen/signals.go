@@ -6,6 +6,7 @@ import (
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
 
+	"github.com/ringfence/ringfence/internal/graph"
 	"github.com/ringfence/ringfence/internal/match"
 )
 
@@ -17,9 +18,10 @@ const (
 	OnMatch   = "match"   // once per hit against the loaded intelligence
 	OnLink    = "link"    // once per identifier value the record shares with other subjects
 	OnResume  = "resume"  // once when the resume is a near-duplicate of others'
+	OnCluster = "cluster" // once when link analysis puts the record in a cluster
 )
 
-var factTypes = []string{OnSubject, OnMatch, OnLink, OnResume}
+var factTypes = []string{OnSubject, OnMatch, OnLink, OnResume, OnCluster}
 
 // Link is one identifier value a record shares with other subjects, in the
 // same input or in the store, and who those others are to it.
@@ -70,6 +72,10 @@ type facts struct {
 	match  *match.Hit
 	link   *Link
 	resume *Resume
+	// cluster is the record's cluster (internal/graph) and recno the
+	// record's number in the batch.
+	cluster *graph.Cluster
+	recno   int
 }
 
 func (f *facts) ResolveName(name string) (any, bool) {
@@ -88,6 +94,10 @@ func (f *facts) ResolveName(name string) (any, bool) {
 		}
 	case OnResume:
 		if f.resume == nil {
+			return nil, false
+		}
+	case OnCluster:
+		if f.cluster == nil {
 			return nil, false
 		}
 	}
@@ -187,6 +197,17 @@ var signals = []signal{
 		func(f *facts) any { return int64(len(f.resume.Others)) }},
 	{"resume.unrelated", OnResume, cel.IntType, "of those, subjects with another name outside this record's household",
 		func(f *facts) any { return int64(f.resume.Unrelated) }},
+
+	{"cluster.members", OnCluster, cel.IntType, "subjects in the record's cluster, this one included (docs/LINKS.md)",
+		func(f *facts) any { return int64(len(f.cluster.Members)) }},
+	{"cluster.names", OnCluster, cel.IntType, "distinct names in the cluster, a household counting once",
+		func(f *facts) any { return int64(f.cluster.Names) }},
+	{"cluster.score", OnCluster, cel.IntType, "the cluster's risk score, 0–100: what people of different names share in it",
+		func(f *facts) any { return int64(f.cluster.Score) }},
+	{"cluster.level", OnCluster, cel.StringType, "the cluster's risk level: clear, low, medium, high or critical",
+		func(f *facts) any { return f.cluster.Level }},
+	{"cluster.listed_others", OnCluster, cel.IntType, "other members that match the loaded intelligence high on their own (a sanctioned wallet, a listed person)",
+		func(f *facts) any { return int64(f.cluster.ListedOthers(f.recno)) }},
 }
 
 var signalByName = func() map[string]*signal {
