@@ -211,6 +211,7 @@ type screenJob struct {
 	staged   [][]byte
 	prepared []graph.Prepared
 	resumes  []resumeSig
+	listed   []listedRec
 	verdicts []screen.Verdict
 	subjects []store.Subject
 	err      error
@@ -228,96 +229,24 @@ type resumeSig struct {
 
 func (sc *screening) run(ctx context.Context, files []string) error {
 	start := time.Now()
-	// The first pass stages every record in a temporary file for the
-	// second, which needs the whole input prepared before it can link a
-	// record to the ones after it.
-	spill, err := os.CreateTemp("", "ringfence-screen-*")
-	if err != nil {
-		return fmt.Errorf("screen: %w", err)
-	}
-	defer func() { spill.Close(); os.Remove(spill.Name()) }()
-	sw := bufio.NewWriterSize(spill, 1<<20)
-
-	// Pass 1: read, normalise, prepare for linking, stage.
-	prog := newProgress(sc.e.stderr, "records read")
-	sc.prog = prog
-	bb := graph.NewBuilder()
-	var lenBuf [binary.MaxVarintLen64]byte
-	err = sc.pipeline(ctx, func(send func(*screenJob) error) error {
+	stg, err := sc.stage(ctx, func(send func(*screenJob) error) error {
 		return sc.readAll(ctx, files, send)
-	}, func(j *screenJob) {
-		for i := range j.recs {
-			rec := &j.recs[i]
-			ids, problems := subject.Identifiers(rec, sc.opts)
-			j.prepared = append(j.prepared, graph.Prepare(rec, ids))
-			j.staged = append(j.staged, screen.AppendStaged(nil, rec, ids, problems, j.prepared[i].Shingles, sc.keep))
-		}
-		j.recs = nil
-	}, func(j *screenJob) error {
-		for i, p := range j.prepared {
-			bb.Add(j.first+i, p) // counts the shingles; they travel on in the staged record
-			n := binary.PutUvarint(lenBuf[:], uint64(len(j.staged[i])))
-			sw.Write(lenBuf[:n])
-			if _, err := sw.Write(j.staged[i]); err != nil {
-				return fmt.Errorf("screen: stage: %w", err)
-			}
-		}
-		prog.add(len(j.prepared))
-		return nil
-	})
-	prog.done()
-	if err == nil {
-		err = sw.Flush()
-	}
-	if err != nil {
-		return err
-	}
-	batch := bb.Build()
-	rewind := func() (*bufio.Reader, error) {
-		if _, err := spill.Seek(0, io.SeekStart); err != nil {
-			return nil, fmt.Errorf("screen: %w", err)
-		}
-		return bufio.NewReaderSize(spill, 1<<20), nil
-	}
-
-	// Resumes: now that the input's phrase frequencies are known, sign
-	// every resume without its stock phrases and index it.
-	staged, err := rewind()
-	if err != nil {
-		return err
-	}
-	err = sc.pipeline(ctx, func(send func(*screenJob) error) error {
-		return readStaged(staged, send)
-	}, func(j *screenJob) {
-		for i, b := range j.staged {
-			sh, err := screen.StagedShingles(b)
-			if err != nil {
-				j.err = fmt.Errorf("screen: %w", err)
-				return
-			}
-			if sig, ok := batch.SignResume(sh); ok {
-				j.resumes = append(j.resumes, resumeSig{j.first + i, sig})
-			}
-		}
-		j.staged = nil
-	}, func(j *screenJob) error {
-		if j.err != nil {
-			return j.err
-		}
-		for _, r := range j.resumes {
-			batch.AddResume(r.recno, r.sig)
-		}
-		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if staged, err = rewind(); err != nil {
+	defer stg.close()
+	batch := stg.batch
+	if _, err := sc.clusters(ctx, stg); err != nil {
+		return err
+	}
+	staged, err := stg.rewind()
+	if err != nil {
 		return err
 	}
 
 	// Pass 2: screen and write in input order.
-	prog = newProgress(sc.e.stderr, "records screened")
+	prog := newProgress(sc.e.stderr, "records screened")
 	out := bufio.NewWriterSize(sc.e.stdout, 1<<16)
 	w := sc.writer(out)
 	// With --store, subjects and their verdicts go in together, one
