@@ -43,6 +43,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		screenCommand(),
+		clusterCommand(),
+		graphCommand(),
 		rulesCommand(),
 		normalizeCommand(),
 		checkCommand(),

@@ -107,36 +107,13 @@ Example:
 		if *region, err = regionFlag(*region); err != nil {
 			return err
 		}
-		rules, err := loadRules(ruleFiles)
-		if err != nil {
-			return err
-		}
-		st, err := openIntelStore(ctx, e, *dbFlag)
+		s, st, err := openScreener(ctx, e, *dbFlag, ruleFiles, *region, true)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		start := time.Now()
-		x, err := match.NewIndex(st.Indicators(ctx, store.IndicatorQuery{ValidAt: time.Now()}))
-		if err != nil {
-			return err
-		}
-		ist := x.Stats()
-		fmt.Fprintf(e.stderr, "loaded %d indicators (%d list entries, %d names) in %.1fs\n",
-			ist.Indicators, ist.Entries, ist.Names, time.Since(start).Seconds())
-		cfg := screen.Config{Intel: x, Rules: rules, Normalize: normalize.Options{Region: *region}, Log: e.log}
-		if n, err := storedSubjects(ctx, st); err != nil {
-			return err
-		} else if n > 0 {
-			cfg.Store = st
-			fmt.Fprintf(e.stderr, "linking to %d stored %s\n", n, plural(int(n), "subject", "subjects"))
-		}
-		s, err := screen.New(cfg)
-		if err != nil {
-			return err
-		}
 		sc := &screening{e: e, s: s, st: st, keep: *keep, strict: *strict, format: *format,
-			minLevel: screen.LevelRank(*minLevel), opts: cfg.Normalize, perRule: map[string]int{}}
+			minLevel: screen.LevelRank(*minLevel), opts: normalize.Options{Region: *region}, perRule: map[string]int{}}
 		return sc.run(ctx, files)
 	}
 	return c
@@ -154,6 +131,45 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// openScreener opens the database, loads its intelligence into a match
+// index and returns a screener with the rules (the pack and ruleFiles);
+// with link, it also links records to the stored subjects, if any.
+func openScreener(ctx context.Context, e *env, dbFlag string, ruleFiles []string, region string, link bool) (*screen.Screener, store.Store, error) {
+	rules, err := loadRules(ruleFiles)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openIntelStore(ctx, e, dbFlag)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := func() (*screen.Screener, error) {
+		start := time.Now()
+		x, err := match.NewIndex(st.Indicators(ctx, store.IndicatorQuery{ValidAt: time.Now()}))
+		if err != nil {
+			return nil, err
+		}
+		ist := x.Stats()
+		fmt.Fprintf(e.stderr, "loaded %d indicators (%d list entries, %d names) in %.1fs\n",
+			ist.Indicators, ist.Entries, ist.Names, time.Since(start).Seconds())
+		cfg := screen.Config{Intel: x, Rules: rules, Normalize: normalize.Options{Region: region}, Log: e.log}
+		if link {
+			if n, err := storedSubjects(ctx, st); err != nil {
+				return nil, err
+			} else if n > 0 {
+				cfg.Store = st
+				fmt.Fprintf(e.stderr, "linking to %d stored %s\n", n, plural(int(n), "subject", "subjects"))
+			}
+		}
+		return screen.New(cfg)
+	}()
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return s, st, nil
 }
 
 // loadRules compiles the embedded pack with the given files over it. Bad
@@ -201,8 +217,11 @@ type screening struct {
 	prog     *progress
 
 	read, bad int
-	perLevel  [5]int
-	perRule   map[string]int
+	// seen maps the ids read to where, when records come from more than
+	// one place.
+	seen     map[string]string
+	perLevel [5]int
+	perRule  map[string]int
 }
 
 type screenJob struct {
@@ -230,14 +249,18 @@ type resumeSig struct {
 func (sc *screening) run(ctx context.Context, files []string) error {
 	start := time.Now()
 	stg, err := sc.stage(ctx, func(send func(*screenJob) error) error {
-		return sc.readAll(ctx, files, send)
+		bt := &batcher{send: send}
+		if err := sc.readAll(ctx, files, bt); err != nil {
+			return err
+		}
+		return bt.flush()
 	})
 	if err != nil {
 		return err
 	}
 	defer stg.close()
 	batch := stg.batch
-	if _, err := sc.clusters(ctx, stg); err != nil {
+	if _, _, err := sc.clusters(ctx, stg); err != nil {
 		return err
 	}
 	staged, err := stg.rewind()
@@ -432,23 +455,52 @@ func (sc *screening) pipeline(ctx context.Context, produce func(send func(*scree
 	return readErr
 }
 
-func (sc *screening) readAll(ctx context.Context, files []string, send func(*screenJob) error) error {
-	n := 0
-	j := &screenJob{}
+// batcher numbers records in the order they are sent and sends them to
+// the pipeline in batches.
+type batcher struct {
+	send func(*screenJob) error
+	n    int
+	j    *screenJob
+}
+
+func (b *batcher) add(rec subject.Record) error {
+	if b.j == nil {
+		b.j = &screenJob{first: b.n}
+	}
+	b.n++
+	b.j.recs = append(b.j.recs, rec)
+	if len(b.j.recs) < batchSize {
+		return nil
+	}
+	j := b.j
+	b.j = nil
+	return b.send(j)
+}
+
+func (b *batcher) flush() error {
+	if b.j == nil {
+		return nil
+	}
+	j := b.j
+	b.j = nil
+	return b.send(j)
+}
+
+// readAll reads the records of files into bt.
+func (sc *screening) readAll(ctx context.Context, files []string, bt *batcher) error {
 	// Each reader refuses an id its file repeats; across files this map
 	// does: one input, one verdict per id.
-	var seen map[string]string
-	if len(files) > 1 {
-		seen = map[string]string{}
+	if len(files) > 1 && sc.seen == nil {
+		sc.seen = map[string]string{}
 	}
-	err := eachRecord(ctx, sc.e, files, sc.strict, func(*subject.LineError) {
+	return eachRecord(ctx, sc.e, files, sc.strict, func(*subject.LineError) {
 		sc.read++
 		sc.bad++
 		sc.prog.done()
 	}, func(rec subject.Record, file string) error {
 		sc.read++
-		if seen != nil {
-			if at, dup := seen[rec.ID]; dup {
+		if sc.seen != nil {
+			if at, dup := sc.seen[rec.ID]; dup {
 				sc.bad++
 				sc.prog.done()
 				fmt.Fprintln(sc.e.stderr, &subject.LineError{File: file, Line: rec.Line, Field: "id",
@@ -458,27 +510,10 @@ func (sc *screening) readAll(ctx context.Context, files []string, send func(*scr
 				}
 				return nil
 			}
-			seen[rec.ID] = fmt.Sprintf("%s:%d", file, rec.Line)
+			sc.seen[rec.ID] = fmt.Sprintf("%s:%d", file, rec.Line)
 		}
-		if len(j.recs) == 0 {
-			j.first = n
-		}
-		n++
-		j.recs = append(j.recs, rec)
-		if len(j.recs) < batchSize {
-			return nil
-		}
-		err := send(j)
-		j = &screenJob{}
-		return err
+		return bt.add(rec)
 	})
-	if err != nil {
-		return err
-	}
-	if len(j.recs) > 0 {
-		return send(j)
-	}
-	return nil
 }
 
 // writer returns the function that prints one verdict in the chosen

@@ -124,7 +124,7 @@ func (sc *screening) stage(ctx context.Context, produce func(send func(*screenJo
 // which members match the intelligence high on their own (read back from
 // the staging file), and the scored clusters, which it also hands to the
 // batch for screening to see.
-func (sc *screening) clusters(ctx context.Context, stg *staging) ([]graph.Cluster, error) {
+func (sc *screening) clusters(ctx context.Context, stg *staging) (*graph.Graph, []graph.Cluster, error) {
 	g := graph.New(stg.batch)
 	groups := g.Groups()
 	member := make(map[uint32]bool)
@@ -137,7 +137,7 @@ func (sc *screening) clusters(ctx context.Context, stg *staging) ([]graph.Cluste
 	if len(member) > 0 {
 		staged, err := stg.rewind()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		err = sc.pipeline(ctx, func(send func(*screenJob) error) error {
 			return readStaged(staged, send)
@@ -172,12 +172,12 @@ func (sc *screening) clusters(ctx context.Context, stg *staging) ([]graph.Cluste
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	cs := g.Clusters(groups, listed)
 	stg.batch.SetClusters(cs)
-	return cs, nil
+	return g, cs, nil
 }
 
 // listedRec is a cluster member matching the intelligence on its own.

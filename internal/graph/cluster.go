@@ -75,7 +75,7 @@ func (g *Graph) Groups() [][]uint32 {
 }
 
 // Clusters scores groups (from Groups) into clusters, ordered by score,
-// then id. listed holds the members that matched the loaded intelligence
+// then size (largest first), then id. listed holds the members that matched the loaded intelligence
 // strongly — a sanctioned wallet, a listed person — with what they
 // matched; screening finds them, and one raises every member of its
 // cluster.
@@ -84,7 +84,9 @@ func (g *Graph) Clusters(groups [][]uint32, listed map[uint32]string) []Cluster 
 	for _, grp := range groups {
 		out = append(out, g.cluster(grp, listed))
 	}
-	slices.SortFunc(out, func(a, b Cluster) int { return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(out, func(a, b Cluster) int {
+		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(len(b.Members), len(a.Members)), cmp.Compare(a.ID, b.ID))
+	})
 	return out
 }
 
