@@ -228,7 +228,7 @@ type screenJob struct {
 	first    int // record number of recs[0] (pass 1) or staged[0] (pass 2)
 	recs     []subject.Record
 	staged   [][]byte
-	prepared []graph.Prepared
+	chunk    *graph.Chunk
 	resumes  []resumeSig
 	listed   []listedRec
 	verdicts []screen.Verdict
@@ -465,7 +465,7 @@ type batcher struct {
 
 func (b *batcher) add(rec subject.Record) error {
 	if b.j == nil {
-		b.j = &screenJob{first: b.n}
+		b.j = &screenJob{first: b.n, recs: make([]subject.Record, 0, batchSize)}
 	}
 	b.n++
 	b.j.recs = append(b.j.recs, rec)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/ringfence/ringfence/internal/graph"
 	"github.com/ringfence/ringfence/internal/screen"
@@ -44,6 +45,9 @@ func (sc *screening) stage(ctx context.Context, produce func(send func(*screenJo
 	if err != nil {
 		return nil, fmt.Errorf("stage records: %w", err)
 	}
+	// Unlinked at once, the file lives as long as it is open: a run killed
+	// (by a closed pipe, by SIGKILL) leaves no gigabyte behind in /tmp.
+	os.Remove(spill.Name())
 	stg := &staging{spill: spill}
 	ok := false
 	defer func() {
@@ -53,28 +57,32 @@ func (sc *screening) stage(ctx context.Context, produce func(send func(*screenJo
 	}()
 	sw := bufio.NewWriterSize(spill, 1<<20)
 
+	t := time.Now()
 	prog := newProgress(sc.e.stderr, "records read")
 	sc.prog = prog
 	bb := graph.NewBuilder()
 	var lenBuf [binary.MaxVarintLen64]byte
 	err = sc.pipeline(ctx, produce, func(j *screenJob) {
+		j.chunk = graph.NewChunk(j.first)
 		for i := range j.recs {
 			rec := &j.recs[i]
 			ids, problems := subject.Identifiers(rec, sc.opts)
-			j.prepared = append(j.prepared, graph.Prepare(rec, ids))
-			j.staged = append(j.staged, screen.AppendStaged(nil, rec, ids, problems, j.prepared[i].Shingles, sc.keep))
+			p := graph.Prepare(rec, ids)
+			j.chunk.Add(p)
+			j.staged = append(j.staged, screen.AppendStaged(nil, rec, ids, problems, p.Shingles, sc.keep))
 		}
 		j.recs = nil
 	}, func(j *screenJob) error {
-		for i, p := range j.prepared {
-			bb.Add(j.first+i, p) // counts the shingles; they travel on in the staged record
+		bb.AddChunk(j.chunk) // counts the shingles; they travel on in the staged records
+		j.chunk = nil
+		for i := range j.staged {
 			n := binary.PutUvarint(lenBuf[:], uint64(len(j.staged[i])))
 			sw.Write(lenBuf[:n])
 			if _, err := sw.Write(j.staged[i]); err != nil {
 				return fmt.Errorf("stage records: %w", err)
 			}
 		}
-		prog.add(len(j.prepared))
+		prog.add(len(j.staged))
 		return nil
 	})
 	prog.done()
@@ -84,8 +92,19 @@ func (sc *screening) stage(ctx context.Context, produce func(send func(*screenJo
 	if err != nil {
 		return nil, err
 	}
-	stg.batch = bb.Build()
+	sc.step(t, "read %d records", bb.Len())
 
+	// Linking's sort and the resume pass need nothing of each other: the
+	// sort runs on one core while resumes are signed on the others.
+	t = time.Now()
+	built := make(chan *graph.Batch, 1)
+	go func() { built <- bb.Build() }()
+	defer func() {
+		if stg.batch == nil {
+			<-built // an error cut the resume pass short
+		}
+	}()
+	var sigs []resumeSig
 	staged, err := stg.rewind()
 	if err != nil {
 		return nil, err
@@ -99,7 +118,7 @@ func (sc *screening) stage(ctx context.Context, produce func(send func(*screenJo
 				j.err = fmt.Errorf("staged records: %w", err)
 				return
 			}
-			if sig, ok := stg.batch.SignResume(sh); ok {
+			if sig, ok := bb.SignResume(sh); ok {
 				j.resumes = append(j.resumes, resumeSig{j.first + i, sig})
 			}
 		}
@@ -108,14 +127,18 @@ func (sc *screening) stage(ctx context.Context, produce func(send func(*screenJo
 		if j.err != nil {
 			return j.err
 		}
-		for _, r := range j.resumes {
-			stg.batch.AddResume(r.recno, r.sig)
-		}
+		sigs = append(sigs, j.resumes...)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	stg.batch = <-built
+	stg.batch.GrowResumes(len(sigs))
+	for _, r := range sigs {
+		stg.batch.AddResume(r.recno, r.sig)
+	}
+	sc.step(t, "linked the records and indexed %d resumes", len(sigs))
 	ok = true
 	return stg, nil
 }
@@ -125,8 +148,11 @@ func (sc *screening) stage(ctx context.Context, produce func(send func(*screenJo
 // the staging file), and the scored clusters, which it also hands to the
 // batch for screening to see.
 func (sc *screening) clusters(ctx context.Context, stg *staging) (*graph.Graph, []graph.Cluster, error) {
+	t := time.Now()
 	g := graph.New(stg.batch)
 	groups := g.Groups()
+	sc.step(t, "built the link graph and found %d groups", len(groups))
+	t = time.Now()
 	member := make(map[uint32]bool)
 	for _, grp := range groups {
 		for _, r := range grp {
@@ -177,6 +203,7 @@ func (sc *screening) clusters(ctx context.Context, stg *staging) (*graph.Graph, 
 	}
 	cs := g.Clusters(groups, listed)
 	stg.batch.SetClusters(cs)
+	sc.step(t, "scored %d clusters (%d members matching intelligence on their own)", len(cs), len(listed))
 	return g, cs, nil
 }
 
@@ -184,4 +211,9 @@ func (sc *screening) clusters(ctx context.Context, stg *staging) (*graph.Graph, 
 type listedRec struct {
 	recno uint32
 	what  string
+}
+
+// step reports a finished phase of a long run on stderr, with its time.
+func (sc *screening) step(start time.Time, format string, args ...any) {
+	fmt.Fprintf(sc.e.stderr, "%s in %.1fs\n", fmt.Sprintf(format, args...), time.Since(start).Seconds())
 }

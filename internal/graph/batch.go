@@ -12,6 +12,8 @@ package graph
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -226,59 +228,136 @@ func Prepare(rec *subject.Record, ids []subject.Identifier) Prepared {
 	return p
 }
 
-// Builder gathers the prepared records of one input. Add is called from
-// one goroutine.
+// Builder gathers the prepared records of one input, in record order, in
+// chunks of consecutive records that can be filled off its goroutine.
+// Its methods are called from one goroutine.
 type Builder struct {
-	people []Person
-	pairs  []pair
+	chunks []*Chunk
+	next   int // the record number the next chunk starts at
 	df     *neardup.DocFreq
 }
 
-type pair struct {
-	h     uint64
-	rec   uint32
-	kind  uint8
-	role  uint8
-	value string
+// Chunk is a run of consecutive records prepared together. Its pairs and
+// arena hold no pointers, so the collector never scans them: at a million
+// records they are ten million entries.
+type Chunk struct {
+	first  int
+	people []Person
+	pairs  []pair
+	arena  []byte // canonical values, pairs[i].off onwards
+	// shingles are the resumes' phrases, counted when the chunk is added.
+	shingles [][]uint64
 }
+
+type pair struct {
+	h    uint64
+	off  uint64
+	rec  uint32
+	n    uint16
+	kind uint8
+	role uint8
+}
+
+// maxValueLen bounds a value kept for evidence; canonical values are far
+// shorter (the record reader bounds fields).
+const maxValueLen = 1<<16 - 1
 
 // NewBuilder returns an empty builder.
 func NewBuilder() *Builder { return &Builder{df: neardup.NewDocFreq()} }
 
-// Add records the record numbered recno (0, 1, 2, … in input order; any
-// order of calls).
-func (b *Builder) Add(recno int, p Prepared) {
-	if recno >= len(b.people) {
-		b.people = slices.Grow(b.people, recno+1-len(b.people))[:recno+1]
-	}
-	b.people[recno] = p.Person
+// NewChunk returns an empty chunk whose first record is numbered first.
+func NewChunk(first int) *Chunk { return &Chunk{first: first} }
+
+// Add appends the next record of the chunk. Safe to call on different
+// chunks from different goroutines.
+func (c *Chunk) Add(p Prepared) {
+	recno := uint32(c.first + len(c.people))
+	c.people = append(c.people, p.Person)
 	for _, v := range p.values {
-		b.pairs = append(b.pairs, pair{v.h, uint32(recno), v.kind, v.role, v.value})
+		val := v.value[:min(len(v.value), maxValueLen)]
+		c.pairs = append(c.pairs, pair{h: v.h, off: uint64(len(c.arena)), rec: recno, n: uint16(len(val)), kind: v.kind, role: v.role})
+		c.arena = append(c.arena, val...)
 	}
 	if len(p.Shingles) > 0 {
-		b.df.Add(p.Shingles)
+		c.shingles = append(c.shingles, p.Shingles)
 	}
+}
+
+// AddChunk takes a chunk whole; chunks come in record order, each starting
+// where the one before ended. It panics otherwise: a gap would misnumber
+// every record after it.
+func (b *Builder) AddChunk(c *Chunk) {
+	if c.first != b.next {
+		panic(fmt.Sprintf("graph: chunk of records from %d added when %d was next", c.first, b.next))
+	}
+	b.next += len(c.people)
+	for _, sh := range c.shingles {
+		b.df.Add(sh)
+	}
+	c.shingles = nil
+	b.chunks = append(b.chunks, c)
+}
+
+// Len returns the number of records added.
+func (b *Builder) Len() int { return b.next }
+
+// SignResume signs one record's resume shingles against the phrase
+// frequencies of every record added, as Batch.SignResume does; it may run
+// while Build does. Safe for concurrent use once adding is done.
+func (b *Builder) SignResume(shingles []uint64) (neardup.Signature, bool) {
+	if len(shingles) == 0 {
+		return neardup.Signature{}, false
+	}
+	return neardup.SignShingles(shingles, b.df)
+}
+
+// Add adds record recno, the next one: a chunk of one record, for inputs
+// held in memory.
+func (b *Builder) Add(recno int, p Prepared) {
+	c := NewChunk(recno)
+	c.Add(p)
+	b.AddChunk(c)
 }
 
 // Build sorts what was gathered into a Batch. Values only one record holds
 // are dropped: they link nothing within the input.
 func (b *Builder) Build() *Batch {
-	slices.SortFunc(b.pairs, func(x, y pair) int { return cmp.Or(cmp.Compare(x.h, y.h), cmp.Compare(x.rec, y.rec)) })
-	bt := &Batch{people: b.people, df: b.df, resumes: neardup.NewIndex(), sigs: map[uint32]neardup.Signature{},
-		entangled: make([]uint8, len(b.people))}
-	for i := 0; i < len(b.pairs); {
+	// One allocation each for the whole input, filled chunk by chunk.
+	var np, na int
+	for _, c := range b.chunks {
+		np += len(c.pairs)
+		na += len(c.arena)
+	}
+	people := make([]Person, 0, b.next)
+	pairs := make([]pair, 0, np)
+	arena := make([]byte, 0, na)
+	for i, c := range b.chunks {
+		people = append(people, c.people...)
+		base := uint64(len(arena))
+		for _, p := range c.pairs {
+			p.off += base
+			pairs = append(pairs, p)
+		}
+		arena = append(arena, c.arena...)
+		b.chunks[i] = nil
+	}
+	b.chunks = nil
+	pairs = sortPairs(pairs)
+	bt := &Batch{people: people, df: b.df, resumes: neardup.NewIndex(), sigs: map[uint32]neardup.Signature{},
+		entangled: make([]uint8, len(people))}
+	for i := 0; i < len(pairs); {
 		j := i + 1
-		for j < len(b.pairs) && b.pairs[j].h == b.pairs[i].h {
+		for j < len(pairs) && pairs[j].h == pairs[i].h {
 			j++
 		}
 		if j-i > 1 {
-			first := &b.pairs[i]
+			first := &pairs[i]
 			bt.keys = append(bt.keys, first.h)
 			bt.kinds = append(bt.kinds, first.kind)
-			bt.values = append(bt.values, first.value)
+			bt.values = append(bt.values, string(arena[first.off:first.off+uint64(first.n)]))
 			bt.offs = append(bt.offs, uint32(len(bt.recs)))
 			entangling := Entangling(linkKinds[first.kind]) && j-i <= MaxEntangling
-			for _, p := range b.pairs[i:j] {
+			for _, p := range pairs[i:j] {
 				bt.recs = append(bt.recs, p.rec) // Prepare left each value once per record
 				bt.roles = append(bt.roles, p.role)
 				if entangling && bt.entangled[p.rec] < 255 {
@@ -289,7 +368,6 @@ func (b *Builder) Build() *Batch {
 		i = j
 	}
 	bt.offs = append(bt.offs, uint32(len(bt.recs)))
-	b.pairs = nil
 	return bt
 }
 
@@ -328,6 +406,9 @@ func (b *Batch) SignResume(shingles []uint64) (neardup.Signature, bool) {
 	}
 	return neardup.SignShingles(shingles, b.df)
 }
+
+// GrowResumes makes room for n more resumes.
+func (b *Batch) GrowResumes(n int) { b.resumes.Grow(n) }
 
 // AddResume indexes record recno's signature. Called from one goroutine,
 // after Build and before the batch is read.
@@ -446,4 +527,36 @@ func BatchOf(recs []subject.Record, ids [][]subject.Identifier) *Batch {
 		}
 	}
 	return b
+}
+
+func comparePairs(x, y pair) int {
+	if x.h != y.h {
+		return cmp.Compare(x.h, y.h)
+	}
+	return cmp.Compare(x.rec, y.rec)
+}
+
+// sortPairs sorts pairs by value, then record: in halves on two cores and
+// merged, when there are enough to be worth it (ten million at a million
+// records).
+func sortPairs(pairs []pair) []pair {
+	if len(pairs) < 1<<16 || runtime.GOMAXPROCS(0) < 2 {
+		slices.SortFunc(pairs, comparePairs)
+		return pairs
+	}
+	a, b := pairs[:len(pairs)/2], pairs[len(pairs)/2:]
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(a, comparePairs) })
+	slices.SortFunc(b, comparePairs)
+	wg.Wait()
+	out := make([]pair, 0, len(pairs))
+	for len(a) > 0 && len(b) > 0 {
+		if comparePairs(a[0], b[0]) <= 0 {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	out = append(out, a...)
+	return append(out, b...)
 }

@@ -80,9 +80,39 @@ func (g *Graph) Groups() [][]uint32 {
 // matched; screening finds them, and one raises every member of its
 // cluster.
 func (g *Graph) Clusters(groups [][]uint32, listed map[uint32]string) []Cluster {
+	groupOf := make([]int32, len(g.b.people))
+	for i := range groupOf {
+		groupOf[i] = -1
+	}
+	for gi, grp := range groups {
+		for _, r := range grp {
+			groupOf[r] = int32(gi)
+		}
+	}
+	// Values too common to link, where two or more members of a group
+	// hold them: found in one sweep, not one per group.
+	common := make([][]commonHeld, len(groups))
+	first := map[int32]uint32{}
+	for _, k := range g.common {
+		clear(first)
+		for _, r := range g.b.recs[g.b.offs[k]:g.b.offs[k+1]] {
+			gi := groupOf[r]
+			if gi < 0 {
+				continue
+			}
+			a, seen := first[gi]
+			switch {
+			case !seen:
+				first[gi] = r
+			case a != ^uint32(0):
+				common[gi] = append(common[gi], commonHeld{k, a, r})
+				first[gi] = ^uint32(0) // one row a value
+			}
+		}
+	}
 	out := make([]Cluster, 0, len(groups))
-	for _, grp := range groups {
-		out = append(out, g.cluster(grp, listed))
+	for gi, grp := range groups {
+		out = append(out, g.cluster(grp, int32(gi), groupOf, common[gi], listed))
 	}
 	slices.SortFunc(out, func(a, b Cluster) int {
 		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(len(b.Members), len(a.Members)), cmp.Compare(a.ID, b.ID))
@@ -134,11 +164,12 @@ func (g *Graph) components() [][]uint32 {
 // typo'd account) chains rings into one; the groups are split there.
 const strongHold = 2 * Join
 
-// split cuts a group at its weakly held bridges: joining edges whose
-// removal leaves two parts of two or more members each and that weigh less
-// than strongHold. The most balanced such bridge is cut first, then each
-// part is split again. A lone member hanging on one strong link stays: one
-// payout account shared with a ring is reason enough.
+// split cuts a group where it is weakly held: at a bridge — a joining edge
+// whose removal leaves two parts of two or more members each and that
+// weighs less than strongHold — or, failing one, at a thin value (see
+// thinCut). The most balanced cut is made first, then each part is split
+// again. A lone member hanging on one strong link stays: one payout
+// account shared with a ring is reason enough.
 func (g *Graph) split(members []uint32) [][]uint32 {
 	if len(members) < 4 {
 		return [][]uint32{members}
@@ -203,6 +234,13 @@ func (g *Graph) split(members []uint32) [][]uint32 {
 		}
 	}
 	if bestEdge < 0 {
+		if parts := g.thinCut(members, local); parts != nil {
+			var out [][]uint32
+			for _, p := range parts {
+				out = append(out, g.split(p)...)
+			}
+			return out
+		}
 		return [][]uint32{members}
 	}
 	// The child's side of the bridge: what it reaches without the bridge.
@@ -234,8 +272,139 @@ func (g *Graph) split(members []uint32) [][]uint32 {
 	return append(g.split(a), g.split(b)...)
 }
 
+// maxThinCut bounds the groups searched for thin values: the search costs
+// a pass over the group's edges per value, and groups past this size are
+// bridges' business.
+const maxThinCut = 5000
+
+// thinCut finds a value that alone holds parts of a group together, with
+// one holder in each: an e-mail address that personas of several rings
+// happen to give, each ring otherwise its own. Without the value, the
+// group falls into parts of two or more members, and no part holds the
+// value twice — a value two members of one part and two of another share
+// is how one operator's personas hang together, and stays. The cut that
+// leaves the largest second part wins; members the value alone held fall
+// out as parts of one. nil when there is no such value.
+func (g *Graph) thinCut(members []uint32, local map[uint32]int32) [][]uint32 {
+	if len(members) > maxThinCut {
+		return nil
+	}
+	var keys []int32
+	for _, m := range members {
+		for _, ei := range g.edgesOf(m) {
+			e := &g.edges[ei]
+			if e.A != m || e.Weight < Join {
+				continue
+			}
+			if _, ok := local[e.B]; !ok {
+				continue
+			}
+			for _, l := range g.links[e.first : e.first+uint32(e.n)] {
+				if l.key >= 0 {
+					keys = append(keys, l.key)
+				}
+			}
+		}
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	comp := make([]int32, len(members))
+	var best [][]uint32
+	bestSecond := 1
+	for _, k := range keys {
+		// Components without k.
+		for i := range comp {
+			comp[i] = -1
+		}
+		var sizes []int
+		for start := range members {
+			if comp[start] >= 0 {
+				continue
+			}
+			c := int32(len(sizes))
+			comp[start] = c
+			size := 1
+			queue := []int32{int32(start)}
+			for len(queue) > 0 {
+				v := queue[0]
+				queue = queue[1:]
+				for _, ei := range g.edgesOf(members[v]) {
+					e := &g.edges[ei]
+					if e.Weight < Join {
+						continue
+					}
+					w, ok := local[e.other(members[v])]
+					if !ok || comp[w] >= 0 || g.weightWithout(e, k) < Join {
+						continue
+					}
+					comp[w] = c
+					size++
+					queue = append(queue, w)
+				}
+			}
+			sizes = append(sizes, size)
+		}
+		big := 0
+		for _, n := range sizes {
+			if n >= 2 {
+				big++
+			}
+		}
+		if big < 2 {
+			continue
+		}
+		// Thin: no part holds the value twice.
+		held := make([]int, len(sizes))
+		thin := true
+		for _, r := range g.b.recs[g.b.offs[k]:g.b.offs[k+1]] {
+			if i, ok := local[r]; ok {
+				if held[comp[i]]++; held[comp[i]] > 1 {
+					thin = false
+					break
+				}
+			}
+		}
+		if !thin {
+			continue
+		}
+		sorted := slices.Clone(sizes)
+		slices.Sort(sorted)
+		if second := sorted[len(sorted)-2]; second > bestSecond {
+			bestSecond = second
+			best = make([][]uint32, len(sizes))
+			for i, m := range members {
+				best[comp[i]] = append(best[comp[i]], m)
+			}
+		}
+	}
+	return best
+}
+
+// weightWithout is e's weight without the links of value k.
+func (g *Graph) weightWithout(e *Edge, k int32) float32 {
+	var w float32
+	var last uint8 = 255
+	for _, l := range g.links[e.first : e.first+uint32(e.n)] {
+		if l.key == k && l.key >= 0 {
+			continue
+		}
+		if l.slot != last {
+			w += l.Weight
+			last = l.slot
+		}
+	}
+	return w
+}
+
 // cluster scores one group and gathers its evidence.
-func (g *Graph) cluster(recs []uint32, listed map[uint32]string) Cluster {
+// commonHeld is a value too common to link that two members a and b of a
+// group hold.
+type commonHeld struct {
+	key  int32
+	a, b uint32
+}
+
+func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commonHeld, listed map[uint32]string) Cluster {
 	c := Cluster{recs: recs}
 	people := g.b.people
 	anchor := slices.MinFunc(recs, func(x, y uint32) int {
@@ -250,17 +419,13 @@ func (g *Graph) cluster(recs []uint32, listed map[uint32]string) Cluster {
 	c.Identities = identities(people, recs, true)
 	c.Names = identities(people, recs, false)
 
-	in := make(map[uint32]bool, len(recs))
-	for _, r := range recs {
-		in[r] = true
-	}
 	// Evidence: every value members share with each other.
 	byKey := map[int32][]uint32{} // linking values among members, their member holders
 	var resumes []uint32
 	for _, r := range recs {
 		for _, ei := range g.edgesOf(r) {
 			e := &g.edges[ei]
-			if e.A != r || !in[e.B] {
+			if e.A != r || groupOf[e.B] != gi {
 				continue // each edge once, from its first end
 			}
 			for li := range g.links[e.first : e.first+uint32(e.n)] {
@@ -274,19 +439,10 @@ func (g *Graph) cluster(recs []uint32, listed map[uint32]string) Cluster {
 			}
 		}
 	}
-	// Values too common to link, where two or more members hold them.
-	for _, k := range g.common {
-		var held []uint32
-		for _, r := range g.b.recs[g.b.offs[k]:g.b.offs[k+1]] {
-			if in[r] {
-				held = append(held, r)
-			}
-		}
-		if len(held) >= 2 {
-			ev := Evidence{A: people[held[0]].ID, B: people[held[1]].ID}
-			g.valueEvidence(&ev, int(k))
-			c.Evidence = append(c.Evidence, ev)
-		}
+	for _, h := range common {
+		ev := Evidence{A: people[h.a].ID, B: people[h.b].ID}
+		g.valueEvidence(&ev, int(h.key))
+		c.Evidence = append(c.Evidence, ev)
 	}
 	slices.SortFunc(c.Evidence, func(x, y Evidence) int {
 		return cmp.Or(cmp.Compare(y.Weight, x.Weight), cmp.Compare(x.Attribute, y.Attribute), cmp.Compare(x.Value, y.Value),

@@ -3,7 +3,9 @@ package graph
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/ringfence/ringfence/internal/normalize"
 )
@@ -134,12 +136,24 @@ func New(b *Batch) *Graph {
 			}
 		}
 	}
-	for r := range b.people {
-		b.NearResumes(r, func(o int, sim float64) {
-			if o > r {
-				cands = append(cands, cand{uint32(r), uint32(o), Link{key: -1, slot: slotResume, Weight: resumeStrength, sim: float32(sim)}})
+	// Resumes: a query costs microseconds, a million of them seconds, so
+	// they run on every core, each over its own share of the records.
+	parts := make([][]cand, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() {
+			for r := p; r < len(b.people); r += len(parts) {
+				b.NearResumes(r, func(o int, sim float64) {
+					if o > r {
+						parts[p] = append(parts[p], cand{uint32(r), uint32(o), Link{key: -1, slot: slotResume, Weight: resumeStrength, sim: float32(sim)}})
+					}
+				})
 			}
 		})
+	}
+	wg.Wait()
+	for _, p := range parts {
+		cands = append(cands, p...)
 	}
 	slices.SortFunc(cands, func(x, y cand) int {
 		return cmp.Or(cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b), cmp.Compare(x.slot, y.slot), cmp.Compare(y.Weight, x.Weight))

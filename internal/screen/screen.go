@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"unicode"
 	"sync"
 
 	"github.com/ringfence/ringfence/internal/graph"
@@ -436,13 +437,32 @@ func linkSource(l *Link) string {
 	return "input, store"
 }
 
+// excerpt returns the first n characters of s, runs of white space read as
+// one space, and "…" when s goes on. It reads no further than it needs: a
+// resume may be long.
 func excerpt(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+	var b strings.Builder
+	space, count := false, 0
+	put := func(r rune) bool {
+		if count == n {
+			b.WriteString("…")
+			return false
+		}
+		b.WriteRune(r)
+		count++
+		return true
 	}
-	return string(r[:n]) + "…"
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = count > 0
+			continue
+		}
+		if space && !put(' ') || !put(r) {
+			return b.String()
+		}
+		space = false
+	}
+	return b.String()
 }
 
 // sentence joins a fact and why it matters.
