@@ -23,8 +23,8 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"unicode"
 	"sync"
+	"unicode"
 
 	"github.com/ringfence/ringfence/internal/graph"
 	"github.com/ringfence/ringfence/internal/match"
