@@ -59,11 +59,11 @@ func Identifiers(rec *Record, o normalize.Options) ([]Identifier, []Problem) {
 	}
 	for i, s := range rec.Aliases {
 		v, err := normalize.Name(s)
-		add(fmt.Sprintf("aliases[%d]", i), "alias", s, v, err)
+		add(attribute("aliases", i), "alias", s, v, err)
 	}
 	for i, s := range rec.Emails {
 		v, err := normalize.Email(s)
-		add(fmt.Sprintf("emails[%d]", i), "", s, v, err)
+		add(attribute("emails", i), "", s, v, err)
 	}
 	region := o.Region
 	for _, a := range rec.Addresses {
@@ -76,7 +76,7 @@ func Identifiers(rec *Record, o normalize.Options) ([]Identifier, []Problem) {
 	}
 	for i, s := range rec.Phones {
 		v, err := normalize.Phone(s, region)
-		add(fmt.Sprintf("phones[%d]", i), "", s, v, err)
+		add(attribute("phones", i), "", s, v, err)
 	}
 	for i, a := range rec.Addresses {
 		var v normalize.Value
@@ -89,12 +89,12 @@ func Identifiers(rec *Record, o normalize.Options) ([]Identifier, []Problem) {
 			v, err = normalize.AddressOf(normalize.AddressParts{Line1: a.Line1, Line2: a.Line2, City: a.City,
 				Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}, o.Region)
 		}
-		add(fmt.Sprintf("addresses[%d]", i), a.Kind, raw, v, err)
+		add(attribute("addresses", i), a.Kind, raw, v, err)
 	}
 	for i, d := range rec.IDDocuments {
 		raw := d.Type + ":" + d.Country + ":" + d.Number
 		v, err := normalize.IDDocument(raw)
-		add(fmt.Sprintf("id_documents[%d]", i), d.Type, raw, v, err)
+		add(attribute("id_documents", i), d.Type, raw, v, err)
 	}
 	for _, l := range []struct {
 		field string
@@ -109,10 +109,41 @@ func Identifiers(rec *Record, o normalize.Options) ([]Identifier, []Problem) {
 	} {
 		for i, s := range l.vals {
 			v, err := l.norm(s)
-			add(l.field+"["+strconv.Itoa(i)+"]", "", s, v, err)
+			add(attribute(l.field, i), "", s, v, err)
 		}
 	}
 	return ids, problems
+}
+
+// attribute names the i-th value of a record field, "emails[0]". The
+// first few of each field are constants: every record names them, and a
+// million records would otherwise format a few million small strings.
+func attribute(field string, i int) string {
+	if i < 4 {
+		switch field {
+		case "aliases":
+			return [...]string{"aliases[0]", "aliases[1]", "aliases[2]", "aliases[3]"}[i]
+		case "emails":
+			return [...]string{"emails[0]", "emails[1]", "emails[2]", "emails[3]"}[i]
+		case "phones":
+			return [...]string{"phones[0]", "phones[1]", "phones[2]", "phones[3]"}[i]
+		case "addresses":
+			return [...]string{"addresses[0]", "addresses[1]", "addresses[2]", "addresses[3]"}[i]
+		case "id_documents":
+			return [...]string{"id_documents[0]", "id_documents[1]", "id_documents[2]", "id_documents[3]"}[i]
+		case "bank_accounts":
+			return [...]string{"bank_accounts[0]", "bank_accounts[1]", "bank_accounts[2]", "bank_accounts[3]"}[i]
+		case "wallets":
+			return [...]string{"wallets[0]", "wallets[1]", "wallets[2]", "wallets[3]"}[i]
+		case "ips":
+			return [...]string{"ips[0]", "ips[1]", "ips[2]", "ips[3]"}[i]
+		case "devices":
+			return [...]string{"devices[0]", "devices[1]", "devices[2]", "devices[3]"}[i]
+		case "urls":
+			return [...]string{"urls[0]", "urls[1]", "urls[2]", "urls[3]"}[i]
+		}
+	}
+	return field + "[" + strconv.Itoa(i) + "]"
 }
 
 func nonEmpty(ss ...string) []string {

@@ -1,6 +1,7 @@
 package subject
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -50,5 +51,15 @@ func TestIdentifiersNamesTheFieldOfEveryValue(t *testing.T) {
 	}
 	if ids[0].Key("name_key") != ids[1].Key("name_key") {
 		t.Errorf("Pak Chol and Park Cheol have keys %q and %q, want one", ids[0].Key("name_key"), ids[1].Key("name_key"))
+	}
+}
+
+func TestAttributeNamesTheFieldAndIndex(t *testing.T) {
+	for _, f := range []string{"aliases", "emails", "phones", "addresses", "id_documents", "bank_accounts", "wallets", "ips", "devices", "urls"} {
+		for i := range 6 {
+			if got, want := attribute(f, i), fmt.Sprintf("%s[%d]", f, i); got != want {
+				t.Errorf("attribute(%q, %d) = %q, want %q", f, i, got, want)
+			}
+		}
 	}
 }
