@@ -73,9 +73,11 @@ type Person struct {
 	Names []uint64 // name keys of the name and aliases; the name first
 	DOB   string
 	Homes []uint64 // home address values (ValueHash)
-	// Created is the record's created_at in Unix nanoseconds, 0 when
-	// absent: the oldest member names a cluster.
-	Created int64
+	// Created is the record's created_at as Unix seconds and nanoseconds;
+	// HasCreated says it was given. The oldest member names a cluster.
+	Created     int64
+	CreatedNsec int32
+	HasCreated  bool
 }
 
 // ValueHash identifies a linkable value: kind and canonical form, hashed
@@ -101,21 +103,24 @@ func nameHash(v normalize.Value) uint64 {
 // kind is taken for one.
 func IsHome(role string) bool { return role == "home" || role == "" }
 
-func created(s string) int64 {
-	if s == "" {
-		return 0
+// setCreated reads created_at; seconds and nanoseconds, not UnixNano,
+// which overflows past 2262 (a 9999-12-31 placeholder is a valid date).
+func (p *Person) setCreated(s string) {
+	if s = strings.TrimSpace(s); s == "" {
+		return
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", time.DateOnly} {
-		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
-			return t.UnixNano()
+		if t, err := time.Parse(layout, s); err == nil {
+			p.Created, p.CreatedNsec, p.HasCreated = t.Unix(), int32(t.Nanosecond()), true
+			return
 		}
 	}
-	return 0
 }
 
 // PersonOf reads a person from a record and its identifiers.
 func PersonOf(rec *subject.Record, ids []subject.Identifier) Person {
-	p := Person{ID: rec.ID, DOB: rec.BirthDate, Created: created(rec.CreatedAt)}
+	p := Person{ID: rec.ID, DOB: rec.BirthDate}
+	p.setCreated(rec.CreatedAt)
 	for i := range ids {
 		id := &ids[i]
 		switch {
@@ -147,7 +152,7 @@ func StoredPersonOf(sub store.Subject) Person {
 		}
 		s = ""
 		if json.Unmarshal(raw.CreatedAt, &s) == nil {
-			p.Created = created(s)
+			p.setCreated(s)
 		}
 	}
 	for _, id := range sub.Identifiers {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -409,7 +408,9 @@ func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commo
 	people := g.b.people
 	anchor := slices.MinFunc(recs, func(x, y uint32) int {
 		px, py := &people[x], &people[y]
-		return cmp.Or(cmp.Compare(createdOrder(px.Created), createdOrder(py.Created)), cmp.Compare(px.ID, py.ID))
+		// Records without created_at count as the newest.
+		return cmp.Or(cmp.Compare(noCreated(px), noCreated(py)), cmp.Compare(px.Created, py.Created),
+			cmp.Compare(px.CreatedNsec, py.CreatedNsec), cmp.Compare(px.ID, py.ID))
 	})
 	sum := sha256.Sum256([]byte(people[anchor].ID))
 	c.ID = "C" + hex.EncodeToString(sum[:6])
@@ -528,12 +529,11 @@ func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commo
 	return c
 }
 
-// createdOrder puts records without created_at after those with one.
-func createdOrder(t int64) int64 {
-	if t == 0 {
-		return math.MaxInt64
+func noCreated(p *Person) int {
+	if p.HasCreated {
+		return 0
 	}
-	return t
+	return 1
 }
 
 // identities counts the distinct people among recs. Records of one

@@ -227,6 +227,8 @@ func jsonType(v json.RawMessage) string {
 
 // validate checks what the contract promises about a record's fields, so
 // that nothing malformed reaches screening or the store.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0xfffe || r == 0xffff }
+
 func validate(rec *Record) *fieldError {
 	rec.ID = strings.TrimSpace(rec.ID)
 	switch {
@@ -234,8 +236,11 @@ func validate(rec *Record) *fieldError {
 		return ferr("id", "required and must not be empty")
 	case len(rec.ID) > 256:
 		return ferr("id", "longer than 256 bytes")
-	case !utf8.ValidString(rec.ID) || strings.ContainsAny(rec.ID, "\x00\n\r"):
-		return ferr("id", "must be valid UTF-8 text on one line")
+	case !utf8.ValidString(rec.ID) || strings.IndexFunc(rec.ID, isControl) >= 0:
+		// Control characters: an id travels into CSV, GraphML and DOT,
+		// and XML cannot hold most of them — two ids differing only there
+		// would become one node.
+		return ferr("id", "must be valid UTF-8 text on one line, without control characters")
 	}
 	if rec.Kind != "" && !slices.Contains(RecordKinds, rec.Kind) {
 		return ferr("kind", "%q is not one of %s", rec.Kind, strings.Join(RecordKinds, ", "))
