@@ -34,6 +34,7 @@ type Cluster struct {
 
 	recs   []uint32
 	listed []uint32 // members matching the intelligence strongly
+	people []Person // the batch's
 }
 
 // Reason is one thing that makes a cluster risky, with what it adds to the
@@ -47,12 +48,20 @@ type Reason struct {
 // Records returns the members' record numbers in the batch.
 func (c *Cluster) Records() []uint32 { return c.recs }
 
-// ListedOthers counts the members other than record recno that matched
-// the intelligence strongly.
+// ListedOthers counts the members that matched the intelligence strongly
+// and are someone else to record recno: not recno, not the same person,
+// not of its household. A ring's personas answer for each other; a
+// relative of a listed person is not listed.
 func (c *Cluster) ListedOthers(recno int) int {
-	n := len(c.listed)
-	if slices.Contains(c.listed, uint32(recno)) {
-		n--
+	n := 0
+	self := &c.people[recno]
+	for _, r := range c.listed {
+		if int(r) == recno {
+			continue
+		}
+		if rel := Relate(self, &c.people[r]); !rel.SamePerson && !rel.Household {
+			n++
+		}
 	}
 	return n
 }
@@ -404,7 +413,7 @@ type commonHeld struct {
 }
 
 func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commonHeld, listed map[uint32]string) Cluster {
-	c := Cluster{recs: recs}
+	c := Cluster{recs: recs, people: g.b.people}
 	people := g.b.people
 	anchor := slices.MinFunc(recs, func(x, y uint32) int {
 		px, py := &people[x], &people[y]
