@@ -306,7 +306,7 @@ func (o *graphFlags) analyse(ctx context.Context, e *env, files []string) (*anal
 		st.Close()
 		return nil, err
 	}
-	g, cs, err := sc.clusters(ctx, stg)
+	g, cs, err := sc.clusters(ctx, stg, true)
 	if err != nil {
 		stg.close()
 		st.Close()

@@ -260,7 +260,7 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 	}
 	defer stg.close()
 	batch := stg.batch
-	if _, _, err := sc.clusters(ctx, stg); err != nil {
+	if _, _, err := sc.clusters(ctx, stg, false); err != nil {
 		return err
 	}
 	staged, err := stg.rewind()

@@ -147,7 +147,7 @@ func (sc *screening) stage(ctx context.Context, produce func(send func(*screenJo
 // which members match the intelligence high on their own (read back from
 // the staging file), and the scored clusters, which it also hands to the
 // batch for screening to see.
-func (sc *screening) clusters(ctx context.Context, stg *staging) (*graph.Graph, []graph.Cluster, error) {
+func (sc *screening) clusters(ctx context.Context, stg *staging, evidence bool) (*graph.Graph, []graph.Cluster, error) {
 	t := time.Now()
 	g := graph.New(stg.batch)
 	groups := g.Groups()
@@ -201,7 +201,12 @@ func (sc *screening) clusters(ctx context.Context, stg *staging) (*graph.Graph, 
 			return nil, nil, err
 		}
 	}
-	cs := g.Clusters(groups, listed)
+	var cs []graph.Cluster
+	if evidence {
+		cs = g.Clusters(groups, listed)
+	} else {
+		cs = g.Risks(groups, listed)
+	}
 	stg.batch.SetClusters(cs)
 	sc.step(t, "scored %d clusters (%d members matching intelligence on their own)", len(cs), len(listed))
 	return g, cs, nil

@@ -237,8 +237,12 @@ func Prepare(rec *subject.Record, ids []subject.Identifier) Prepared {
 // chunks of consecutive records that can be filled off its goroutine.
 // Its methods are called from one goroutine.
 type Builder struct {
-	chunks []*Chunk
-	next   int // the record number the next chunk starts at
+	next int // the record number the next chunk starts at
+	// people, pairs and arena grow chunk by chunk; pairs and arena hold
+	// no pointers, so the collector never scans them.
+	people []Person
+	pairs  []pair
+	arena  []byte
 	df     *neardup.DocFreq
 }
 
@@ -299,8 +303,14 @@ func (b *Builder) AddChunk(c *Chunk) {
 	for _, sh := range c.shingles {
 		b.df.Add(sh)
 	}
-	c.shingles = nil
-	b.chunks = append(b.chunks, c)
+	b.people = append(b.people, c.people...)
+	base := uint64(len(b.arena))
+	for _, p := range c.pairs {
+		p.off += base
+		b.pairs = append(b.pairs, p)
+	}
+	b.arena = append(b.arena, c.arena...)
+	*c = Chunk{}
 }
 
 // Len returns the number of records added.
@@ -327,27 +337,9 @@ func (b *Builder) Add(recno int, p Prepared) {
 // Build sorts what was gathered into a Batch. Values only one record holds
 // are dropped: they link nothing within the input.
 func (b *Builder) Build() *Batch {
-	// One allocation each for the whole input, filled chunk by chunk.
-	var np, na int
-	for _, c := range b.chunks {
-		np += len(c.pairs)
-		na += len(c.arena)
-	}
-	people := make([]Person, 0, b.next)
-	pairs := make([]pair, 0, np)
-	arena := make([]byte, 0, na)
-	for i, c := range b.chunks {
-		people = append(people, c.people...)
-		base := uint64(len(arena))
-		for _, p := range c.pairs {
-			p.off += base
-			pairs = append(pairs, p)
-		}
-		arena = append(arena, c.arena...)
-		b.chunks[i] = nil
-	}
-	b.chunks = nil
-	pairs = sortPairs(pairs)
+	people, pairs, arena := b.people, b.pairs, b.arena
+	b.people, b.pairs, b.arena = nil, nil, nil
+	sortPairs(pairs)
 	bt := &Batch{people: people, df: b.df, resumes: neardup.NewIndex(), sigs: map[uint32]neardup.Signature{},
 		entangled: make([]uint8, len(people))}
 	for i := 0; i < len(pairs); {
@@ -541,27 +533,32 @@ func comparePairs(x, y pair) int {
 	return cmp.Compare(x.rec, y.rec)
 }
 
-// sortPairs sorts pairs by value, then record: in halves on two cores and
-// merged, when there are enough to be worth it (ten million at a million
-// records).
-func sortPairs(pairs []pair) []pair {
+// sortPairs sorts pairs by value, then record, in place: when there are
+// enough to be worth it (ten million at a million records), partitioned
+// around a sampled median and the two sides sorted on two cores.
+func sortPairs(pairs []pair) {
 	if len(pairs) < 1<<16 || runtime.GOMAXPROCS(0) < 2 {
 		slices.SortFunc(pairs, comparePairs)
-		return pairs
+		return
 	}
-	a, b := pairs[:len(pairs)/2], pairs[len(pairs)/2:]
-	var wg sync.WaitGroup
-	wg.Go(func() { slices.SortFunc(a, comparePairs) })
-	slices.SortFunc(b, comparePairs)
-	wg.Wait()
-	out := make([]pair, 0, len(pairs))
-	for len(a) > 0 && len(b) > 0 {
-		if comparePairs(a[0], b[0]) <= 0 {
-			out, a = append(out, a[0]), a[1:]
-		} else {
-			out, b = append(out, b[0]), b[1:]
+	// The pivot: the median of a spread sample (values are hashes, so
+	// any spread sample is a fair one).
+	sample := make([]pair, 0, 1025)
+	for i := 0; i < len(pairs); i += len(pairs) / 1024 {
+		sample = append(sample, pairs[i])
+	}
+	slices.SortFunc(sample, comparePairs)
+	pivot := sample[len(sample)/2]
+	// Lomuto partition: pairs before lo sort before the pivot.
+	lo := 0
+	for i := range pairs {
+		if comparePairs(pairs[i], pivot) < 0 {
+			pairs[lo], pairs[i] = pairs[i], pairs[lo]
+			lo++
 		}
 	}
-	out = append(out, a...)
-	return append(out, b...)
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(pairs[:lo], comparePairs) })
+	slices.SortFunc(pairs[lo:], comparePairs)
+	wg.Wait()
 }

@@ -88,6 +88,17 @@ func (g *Graph) Groups() [][]uint32 {
 // matched; screening finds them, and one raises every member of its
 // cluster.
 func (g *Graph) Clusters(groups [][]uint32, listed map[uint32]string) []Cluster {
+	return g.clusters(groups, listed, true)
+}
+
+// Risks scores groups as Clusters does, without gathering the evidence:
+// what screening needs to read each record's cluster, at a fraction of the
+// memory.
+func (g *Graph) Risks(groups [][]uint32, listed map[uint32]string) []Cluster {
+	return g.clusters(groups, listed, false)
+}
+
+func (g *Graph) clusters(groups [][]uint32, listed map[uint32]string, evidence bool) []Cluster {
 	groupOf := make([]int32, len(g.b.people))
 	for i := range groupOf {
 		groupOf[i] = -1
@@ -102,6 +113,9 @@ func (g *Graph) Clusters(groups [][]uint32, listed map[uint32]string) []Cluster 
 	common := make([][]commonHeld, len(groups))
 	first := map[int32]uint32{}
 	for _, k := range g.common {
+		if !evidence {
+			break
+		}
 		clear(first)
 		for _, r := range g.b.recs[g.b.offs[k]:g.b.offs[k+1]] {
 			gi := groupOf[r]
@@ -120,7 +134,7 @@ func (g *Graph) Clusters(groups [][]uint32, listed map[uint32]string) []Cluster 
 	}
 	out := make([]Cluster, 0, len(groups))
 	for gi, grp := range groups {
-		out = append(out, g.cluster(grp, int32(gi), groupOf, common[gi], listed))
+		out = append(out, g.cluster(grp, int32(gi), groupOf, common[gi], listed, evidence))
 	}
 	slices.SortFunc(out, func(a, b Cluster) int {
 		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(len(b.Members), len(a.Members)), cmp.Compare(a.ID, b.ID))
@@ -412,7 +426,7 @@ type commonHeld struct {
 	a, b uint32
 }
 
-func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commonHeld, listed map[uint32]string) Cluster {
+func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commonHeld, listed map[uint32]string, evidence bool) Cluster {
 	c := Cluster{recs: recs, people: g.b.people}
 	people := g.b.people
 	anchor := slices.MinFunc(recs, func(x, y uint32) int {
@@ -440,7 +454,9 @@ func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commo
 			}
 			for li := range g.links[e.first : e.first+uint32(e.n)] {
 				l := &g.links[e.first+uint32(li)]
-				c.Evidence = append(c.Evidence, g.evidence(e, l))
+				if evidence {
+					c.Evidence = append(c.Evidence, g.evidence(e, l))
+				}
 				if l.key >= 0 {
 					byKey[l.key] = appendOnce(appendOnce(byKey[l.key], e.A), e.B)
 				} else {

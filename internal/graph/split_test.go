@@ -171,3 +171,20 @@ func TestCommonValuesShowButDoNotLink(t *testing.T) {
 		t.Errorf("the IP both hold is missing from the evidence: %+v", c.Evidence)
 	}
 }
+
+// Risks scores as Clusters does, without the evidence.
+func TestRisksScoreAsClustersDo(t *testing.T) {
+	recs, _ := population(t, 3000, 2)
+	g := graphOf(t, recs)
+	groups := g.Groups()
+	full, bare := g.Clusters(groups, nil), g.Risks(groups, nil)
+	if len(full) != len(bare) || len(full) == 0 {
+		t.Fatalf("%d clusters with evidence, %d without", len(full), len(bare))
+	}
+	for i := range full {
+		f, b := full[i], bare[i]
+		if f.ID != b.ID || f.Score != b.Score || f.Level != b.Level || !slices.Equal(f.Members, b.Members) || len(b.Evidence) != 0 {
+			t.Errorf("cluster %d: with evidence %s %d %v, without %s %d %v (%d evidence)", i, f.ID, f.Score, f.Members, b.ID, b.Score, b.Members, len(b.Evidence))
+		}
+	}
+}

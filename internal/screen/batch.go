@@ -53,6 +53,6 @@ func (s *Screener) prepareAll(recs []subject.Record) (*graph.Batch, [][]subject.
 			}
 		}
 	}
-	b.SetClusters(g.Clusters(groups, listed))
+	b.SetClusters(g.Risks(groups, listed))
 	return b, ids, problems, nil
 }
