@@ -227,7 +227,9 @@ func jsonType(v json.RawMessage) string {
 
 // validate checks what the contract promises about a record's fields, so
 // that nothing malformed reaches screening or the store.
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0xfffe || r == 0xffff }
+func isControl(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0xfffe || r == 0xffff
+}
 
 func validate(rec *Record) *fieldError {
 	rec.ID = strings.TrimSpace(rec.ID)
