@@ -49,9 +49,10 @@ type Reason struct {
 func (c *Cluster) Records() []uint32 { return c.recs }
 
 // ListedOthers counts the members that matched the intelligence strongly
-// and are someone else to record recno: not recno, not the same person,
-// not of its household. A ring's personas answer for each other; a
-// relative of a listed person is not listed.
+// and are someone else to record recno: another name, outside its
+// household (Relation.Unrelated) — as a cluster's reasons count people. A
+// ring's personas answer for each other; a relative of a listed person,
+// or a record under the same name, is not listed for it.
 func (c *Cluster) ListedOthers(recno int) int {
 	n := 0
 	self := &c.people[recno]
@@ -59,7 +60,7 @@ func (c *Cluster) ListedOthers(recno int) int {
 		if int(r) == recno {
 			continue
 		}
-		if rel := Relate(self, &c.people[r]); !rel.SamePerson && !rel.Household {
+		if Relate(self, &c.people[r]).Unrelated {
 			n++
 		}
 	}

@@ -206,7 +206,7 @@ var signals = []signal{
 		func(f *facts) any { return int64(f.cluster.Score) }},
 	{"cluster.level", OnCluster, cel.StringType, "the cluster's risk level: clear, low, medium, high or critical",
 		func(f *facts) any { return f.cluster.Level }},
-	{"cluster.listed_others", OnCluster, cel.IntType, "other members, neither the same person nor of this record's household, that match the loaded intelligence high on their own (a sanctioned wallet, a listed person)",
+	{"cluster.listed_others", OnCluster, cel.IntType, "other members of another name, outside this record's household, that match the loaded intelligence high on their own (a sanctioned wallet, a listed person)",
 		func(f *facts) any { return int64(f.cluster.ListedOthers(f.recno)) }},
 }
 
