@@ -34,7 +34,9 @@ type Cluster struct {
 
 	recs   []uint32
 	listed []uint32 // members matching the intelligence strongly
-	people []Person // the batch's
+	// nameGroup labels each member (as recs) with its group of one name
+	// or household, as Names counts them.
+	nameGroup []int
 }
 
 // Reason is one thing that makes a cluster risky, with what it adds to the
@@ -49,18 +51,18 @@ type Reason struct {
 func (c *Cluster) Records() []uint32 { return c.recs }
 
 // ListedOthers counts the members that matched the intelligence strongly
-// and are someone else to record recno: another name, outside its
-// household (Relation.Unrelated) — as a cluster's reasons count people. A
-// ring's personas answer for each other; a relative of a listed person,
-// or a record under the same name, is not listed for it.
+// and are someone else to record recno: in another group of one name or
+// household, as the cluster's reasons count people. A ring's personas
+// answer for each other; a relative of a listed person, a namesake, or a
+// namesake of a relative, is not listed for it.
 func (c *Cluster) ListedOthers(recno int) int {
+	self := slices.Index(c.recs, uint32(recno))
+	if self < 0 {
+		return 0
+	}
 	n := 0
-	self := &c.people[recno]
 	for _, r := range c.listed {
-		if int(r) == recno {
-			continue
-		}
-		if Relate(self, &c.people[r]).Unrelated {
+		if i := slices.Index(c.recs, r); c.nameGroup[i] != c.nameGroup[self] {
 			n++
 		}
 	}
@@ -428,7 +430,7 @@ type commonHeld struct {
 }
 
 func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commonHeld, listed map[uint32]string, evidence bool) Cluster {
-	c := Cluster{recs: recs, people: g.b.people}
+	c := Cluster{recs: recs}
 	people := g.b.people
 	anchor := slices.MinFunc(recs, func(x, y uint32) int {
 		px, py := &people[x], &people[y]
@@ -442,7 +444,7 @@ func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commo
 		c.Members = append(c.Members, people[r].ID)
 	}
 	c.Identities = identities(people, recs, true)
-	c.Names = identities(people, recs, false)
+	c.Names, c.nameGroup = identityGroups(people, recs, false)
 
 	// Evidence: every value members share with each other.
 	byKey := map[int32][]uint32{} // linking values among members, their member holders
@@ -566,15 +568,19 @@ func noCreated(p *Person) int {
 // household (one home) are one; so are records of the same person: with
 // strict, the same name and birth date, else the same name.
 func identities(people []Person, recs []uint32, strict bool) int {
-	if len(recs) == 0 {
-		return 0
-	}
+	n, _ := identityGroups(people, recs, strict)
+	return n
+}
+
+// identityGroups is identities, with each record's group (0, 1, …, in
+// the order of recs). Grouping is transitive: a namesake of one member of
+// a household is one with the household.
+func identityGroups(people []Person, recs []uint32, strict bool) (int, []int) {
 	group := make([]int, len(recs))
 	for i := range group {
 		group[i] = i
 	}
-	var find func(int) int
-	find = func(x int) int {
+	find := func(x int) int {
 		for group[x] != x {
 			group[x] = group[group[x]]
 			x = group[x]
@@ -590,13 +596,18 @@ func identities(people []Person, recs []uint32, strict bool) int {
 			}
 		}
 	}
+	label := make([]int, len(recs))
 	n := 0
 	for i := range group {
 		if find(i) == i {
+			label[i] = n
 			n++
 		}
 	}
-	return n
+	for i := range group {
+		label[i] = label[find(i)]
+	}
+	return n, label
 }
 
 // shippedNotHome counts the holders that give address value k as a

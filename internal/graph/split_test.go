@@ -188,3 +188,32 @@ func TestRisksScoreAsClustersDo(t *testing.T) {
 		}
 	}
 }
+
+// A listed member raises the others of its cluster only across names and
+// households: not its relative, nor a namesake of its relative.
+func TestListedOthersCountsOtherPeopleOnly(t *testing.T) {
+	h := home("12 Elm St", "Austin", "78701")
+	recs := []subject.Record{
+		rec("listed", "John Smith", "1970-01-01", func(r *subject.Record) {
+			r.Addresses = []subject.Address{h}
+			r.Phones = []string{"+1 512 632 0100"}
+		}),
+		rec("relative", "Jane Smith", "1972-02-02", func(r *subject.Record) {
+			r.Addresses = []subject.Address{h}
+			r.Phones = []string{"+1 512 632 0100"}
+			r.Emails = []string{"jane.smith@example.com"}
+		}),
+		rec("namesake", "Jane Smith", "1990-03-03", func(r *subject.Record) { r.Emails = []string{"jane.smith@example.com"} }),
+		rec("persona", "Kevin Brown", "1991-04-04", func(r *subject.Record) { r.Phones = []string{"+1 512 632 0100"} }),
+	}
+	g := graphOf(t, recs)
+	cs := g.Clusters(g.Groups(), map[uint32]string{0: "listed-person"})
+	if len(cs) != 1 || len(cs[0].Members) != 4 {
+		t.Fatalf("want one cluster of four, got %+v", cs)
+	}
+	for recno, want := range map[int]int{0: 0, 1: 0, 2: 0, 3: 1} {
+		if got := cs[0].ListedOthers(recno); got != want {
+			t.Errorf("%s: ListedOthers %d, want %d", recs[recno].ID, got, want)
+		}
+	}
+}
