@@ -14,13 +14,7 @@ import (
 
 func population(t testing.TB, n int, seed uint64) ([]subject.Record, []synth.Truth) {
 	t.Helper()
-	var recs []subject.Record
-	var truth []synth.Truth
-	err := synth.Generate(context.Background(), synth.Options{N: n, Seed: seed}, func(r subject.Record, tr synth.Truth) error {
-		recs = append(recs, r)
-		truth = append(truth, tr)
-		return nil
-	})
+	recs, truth, err := synth.Population(context.Background(), synth.Options{N: n, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -152,6 +152,19 @@ func plan(n int, fraudShare float64, rng *rand.Rand) (slots []slot, victims map[
 
 func personaRand(seed, k uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, k)) }
 
+// Population generates o.N records in memory, with their truth: what tests
+// and benchmarks of a whole population start from.
+func Population(ctx context.Context, o Options) ([]subject.Record, []Truth, error) {
+	recs := make([]subject.Record, 0, o.N)
+	truth := make([]Truth, 0, o.N)
+	err := Generate(ctx, o, func(r subject.Record, tr Truth) error {
+		recs = append(recs, r)
+		truth = append(truth, tr)
+		return nil
+	})
+	return recs, truth, err
+}
+
 // Generate writes opts.N records to emit, in file order, each with its
 // truth. It stops early when ctx is done or emit fails.
 func Generate(ctx context.Context, o Options, emit func(subject.Record, Truth) error) error {

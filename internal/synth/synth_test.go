@@ -13,13 +13,7 @@ import (
 
 func generate(t *testing.T, o Options) ([]subject.Record, []Truth) {
 	t.Helper()
-	var recs []subject.Record
-	var truth []Truth
-	err := Generate(context.Background(), o, func(r subject.Record, tr Truth) error {
-		recs = append(recs, r)
-		truth = append(truth, tr)
-		return nil
-	})
+	recs, truth, err := Population(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
