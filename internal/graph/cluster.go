@@ -167,17 +167,27 @@ func (g *Graph) components() [][]uint32 {
 			}
 		}
 	}
-	byRoot := map[uint32][]uint32{}
+	// Roots are the smallest record of their group (unions keep the
+	// smaller root), so groups come out in the order of their first
+	// member, members in record order.
+	size := make([]uint32, n)
 	for i := range parent {
-		if r := find(uint32(i)); r != uint32(i) || len(g.edgesOf(uint32(i))) > 0 {
-			byRoot[r] = append(byRoot[r], uint32(i))
-		}
+		size[find(uint32(i))]++
 	}
-	groups := make([][]uint32, 0, len(byRoot))
-	for _, m := range byRoot {
-		if len(m) > 1 {
-			groups = append(groups, m) // members in record order
+	at := map[uint32]int{}
+	var groups [][]uint32
+	for i := range parent {
+		r := find(uint32(i))
+		if size[r] < 2 {
+			continue
 		}
+		gi, ok := at[r]
+		if !ok {
+			gi = len(groups)
+			at[r] = gi
+			groups = append(groups, make([]uint32, 0, size[r]))
+		}
+		groups[gi] = append(groups[gi], uint32(i))
 	}
 	slices.SortFunc(groups, func(a, b []uint32) int { return cmp.Compare(a[0], b[0]) })
 	return groups
