@@ -35,8 +35,12 @@ type Cluster struct {
 	recs   []uint32
 	listed []uint32 // members matching the intelligence strongly
 	// nameGroup labels each member (as recs) with its group of one name
-	// or household, as Names counts them.
+	// or household, as Names counts them; pos finds a record in recs.
 	nameGroup []int
+	pos       map[uint32]int32
+	// shared is the score without the listed members' reason: what the
+	// members share, which screening reads beside cluster.listed_others.
+	shared int
 }
 
 // Reason is one thing that makes a cluster risky, with what it adds to the
@@ -56,18 +60,23 @@ func (c *Cluster) Records() []uint32 { return c.recs }
 // answer for each other; a relative of a listed person, a namesake, or a
 // namesake of a relative, is not listed for it.
 func (c *Cluster) ListedOthers(recno int) int {
-	self := slices.Index(c.recs, uint32(recno))
-	if self < 0 {
+	self, ok := c.pos[uint32(recno)]
+	if len(c.listed) == 0 || !ok {
 		return 0
 	}
 	n := 0
 	for _, r := range c.listed {
-		if i := slices.Index(c.recs, r); c.nameGroup[i] != c.nameGroup[self] {
+		if c.nameGroup[c.pos[r]] != c.nameGroup[self] {
 			n++
 		}
 	}
 	return n
 }
+
+// SharedScore is the cluster's score from what its members share, without
+// the reason its listed members give (ListedOthers carries that): a ring
+// scores high on it, a family with a listed member does not.
+func (c *Cluster) SharedScore() int { return c.shared }
 
 // Groups finds the groups of two or more records the graph joins: records
 // joined by edges weighing Join or more, split at weakly held bridges.
@@ -202,7 +211,7 @@ const strongHold = 2 * Join
 // split cuts a group where it is weakly held: at a bridge — a joining edge
 // whose removal leaves two parts of two or more members each and that
 // weighs less than strongHold — or, failing one, at a thin value (see
-// thinCut). The most balanced cut is made first, then each part is split
+// thinCut). All such bridges are cut in one pass, then each part is split
 // again. A lone member hanging on one strong link stays: one payout
 // account shared with a ring is reason enough.
 func (g *Graph) split(members []uint32) [][]uint32 {
@@ -226,7 +235,7 @@ func (g *Graph) split(members []uint32) [][]uint32 {
 		viaEdge int32 // edge index into g.edges used to reach v; -1 at the root
 		next    int
 	}
-	bestEdge, bestSide, bestChild := int32(-1), int32(1), int32(-1)
+	var cut map[int32]bool // the weakly held bridges
 	var t int32
 	stack := []frame{{v: 0, viaEdge: -1}}
 	disc[0], low[0], size[0] = t, t, 1
@@ -261,14 +270,14 @@ func (g *Graph) split(members []uint32) [][]uint32 {
 		p := &stack[len(stack)-1]
 		low[p.v] = min(low[p.v], low[f.v])
 		size[p.v] += size[f.v]
-		if low[f.v] > disc[p.v] && g.edges[f.viaEdge].Weight < strongHold {
-			side := min(size[f.v], int32(n)-size[f.v])
-			if side >= 2 && side > bestSide {
-				bestEdge, bestSide, bestChild = f.viaEdge, side, f.v
+		if low[f.v] > disc[p.v] && g.edges[f.viaEdge].Weight < strongHold && min(size[f.v], int32(n)-size[f.v]) >= 2 {
+			if cut == nil {
+				cut = map[int32]bool{}
 			}
+			cut[f.viaEdge] = true
 		}
 	}
-	if bestEdge < 0 {
+	if cut == nil {
 		if parts := g.thinCut(members, local); parts != nil {
 			var out [][]uint32
 			for _, p := range parts {
@@ -278,33 +287,45 @@ func (g *Graph) split(members []uint32) [][]uint32 {
 		}
 		return [][]uint32{members}
 	}
-	// The child's side of the bridge: what it reaches without the bridge.
-	in := make([]bool, n)
-	in[bestChild] = true
-	queue := []int32{bestChild}
-	for len(queue) > 0 {
-		v := queue[0]
-		queue = queue[1:]
-		for _, ei := range g.edgesOf(members[v]) {
-			e := &g.edges[ei]
-			if e.Weight < Join || int32(ei) == bestEdge {
-				continue
-			}
-			if w, ok := local[e.other(members[v])]; ok && !in[w] {
-				in[w] = true
-				queue = append(queue, w)
+	// Every weakly held bridge is cut at once (cutting one cannot make
+	// another: a bridge is on no cycle), then each part is split again,
+	// which can only find thin values now.
+	part := make([]int32, n)
+	for i := range part {
+		part[i] = -1
+	}
+	var out [][]uint32
+	for start := range members {
+		if part[start] >= 0 {
+			continue
+		}
+		id := int32(len(out))
+		part[start] = id
+		comp := []uint32{members[start]}
+		queue := []int32{int32(start)}
+		for len(queue) > 0 {
+			v := queue[0]
+			queue = queue[1:]
+			for _, ei := range g.edgesOf(members[v]) {
+				e := &g.edges[ei]
+				if e.Weight < Join || cut[int32(ei)] {
+					continue
+				}
+				if w, ok := local[e.other(members[v])]; ok && part[w] < 0 {
+					part[w] = id
+					comp = append(comp, members[w])
+					queue = append(queue, w)
+				}
 			}
 		}
+		slices.Sort(comp)
+		out = append(out, comp)
 	}
-	var a, b []uint32
-	for i, m := range members {
-		if in[i] {
-			a = append(a, m)
-		} else {
-			b = append(b, m)
-		}
+	var split [][]uint32
+	for _, p := range out {
+		split = append(split, g.split(p)...)
 	}
-	return append(g.split(a), g.split(b)...)
+	return split
 }
 
 // maxThinCut bounds the groups searched for thin values: the search costs
@@ -453,12 +474,17 @@ func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commo
 	for _, r := range recs {
 		c.Members = append(c.Members, people[r].ID)
 	}
-	c.Identities = identities(people, recs, true)
-	c.Names, c.nameGroup = identityGroups(people, recs, false)
+	c.Identities, _ = g.identityGroups(recs, true)
+	c.Names, c.nameGroup = g.identityGroups(recs, false)
+	c.pos = make(map[uint32]int32, len(recs))
+	for i, r := range recs {
+		c.pos[r] = int32(i)
+	}
 
 	// Evidence: every value members share with each other.
-	byKey := map[int32][]uint32{} // linking values among members, their member holders
-	var resumes []uint32
+	byKey := map[int32][]int{} // linking values among members: their holders (indices into recs)
+	var resumes []int
+	inResumes := map[int]bool{}
 	for _, r := range recs {
 		for _, ei := range g.edgesOf(r) {
 			e := &g.edges[ei]
@@ -470,10 +496,16 @@ func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commo
 				if evidence {
 					c.Evidence = append(c.Evidence, g.evidence(e, l))
 				}
+				a, b := int(c.pos[e.A]), int(c.pos[e.B])
 				if l.key >= 0 {
-					byKey[l.key] = appendOnce(appendOnce(byKey[l.key], e.A), e.B)
+					byKey[l.key] = appendOnce(appendOnce(byKey[l.key], a), b)
 				} else {
-					resumes = appendOnce(appendOnce(resumes, e.A), e.B)
+					for _, m := range [2]int{a, b} {
+						if !inResumes[m] {
+							inResumes[m] = true
+							resumes = append(resumes, m)
+						}
+					}
 				}
 			}
 		}
@@ -503,7 +535,7 @@ func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commo
 	slices.Sort(keys)
 	for _, k := range keys {
 		holders := byKey[k]
-		ids := identities(people, holders, false)
+		ids := distinct(c.nameGroup, holders)
 		if ids < 2 {
 			continue
 		}
@@ -520,9 +552,11 @@ func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commo
 			note(Reason{"cluster-shared-contact", min(45+5*(ids-2), 60),
 				fmt.Sprintf("%s %s is given by %d people of different names", kindName(kind), value, ids)})
 		case normalize.KindAddress:
-			if g.shippedNotHome(k, holders) >= 2 {
-				note(Reason{"cluster-farm-address", min(50+10*(ids-2), 75),
-					fmt.Sprintf("laptops of %d people of different names ship to %s, home to none of them", ids, value)})
+			if shippers, home := g.shippers(k, &c); !home {
+				if ids := distinct(c.nameGroup, shippers); ids >= 2 {
+					note(Reason{"cluster-farm-address", min(50+10*(ids-2), 75),
+						fmt.Sprintf("laptops of %d people of different names ship to %s, home to none of them", ids, value)})
+				}
 			}
 		case normalize.KindIDDocument:
 			note(Reason{"cluster-shared-identity", 40,
@@ -531,7 +565,7 @@ func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commo
 			note(Reason{"cluster-shared-profile", 30, fmt.Sprintf("profile %s is given by %d people of different names", value, ids)})
 		}
 	}
-	if ids := identities(people, resumes, false); ids >= 2 {
+	if ids := distinct(c.nameGroup, resumes); ids >= 2 {
 		note(Reason{"cluster-reused-resume", 30, fmt.Sprintf("%d people of different names submit near-duplicate resumes", ids)})
 	}
 	if c.Names >= 5 && len(best) > 0 {
@@ -552,6 +586,9 @@ func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commo
 	}
 	for _, r := range best {
 		c.Reasons = append(c.Reasons, r)
+		if r.Rule != "cluster-listed-member" {
+			c.shared = min(100, c.shared+r.Points)
+		}
 	}
 	slices.SortFunc(c.Reasons, func(x, y Reason) int { return cmp.Or(cmp.Compare(y.Points, x.Points), cmp.Compare(x.Rule, y.Rule)) })
 	// Reasons add up to 100; each adds what it brings, so they sum to the
@@ -574,67 +611,131 @@ func noCreated(p *Person) int {
 	return 1
 }
 
-// identities counts the distinct people among recs. Records of one
-// household (one home) are one; so are records of the same person: with
-// strict, the same name and birth date, else the same name.
-func identities(people []Person, recs []uint32, strict bool) int {
-	n, _ := identityGroups(people, recs, strict)
-	return n
-}
-
-// identityGroups is identities, with each record's group (0, 1, …, in
-// the order of recs). Grouping is transitive: a namesake of one member of
-// a household is one with the household.
-func identityGroups(people []Person, recs []uint32, strict bool) (int, []int) {
-	group := make([]int, len(recs))
-	for i := range group {
-		group[i] = i
+// identityGroups groups recs into distinct people and returns how many
+// groups there are and each record's group (0, 1, …, in the order of
+// recs). One household is one: records sharing a home that at most
+// homeCap records of the batch give (a home given by more is a block of
+// flats, or a farm's address given as home). So is one person: with
+// strict, records with a name in common and the same birth date (a
+// record without one is the same person as any of its name); else records
+// with a name in common. A record without a name merges with no one by
+// name. Grouping is transitive, and keyed on values, so it costs a pass,
+// not a comparison of every pair.
+func (g *Graph) identityGroups(recs []uint32, strict bool) (int, []int) {
+	people := g.b.people
+	parent := make([]int, len(recs))
+	for i := range parent {
+		parent[i] = i
 	}
 	find := func(x int) int {
-		for group[x] != x {
-			group[x] = group[group[x]]
-			x = group[x]
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
 		}
 		return x
 	}
-	for i := range recs {
-		for j := i + 1; j < len(recs); j++ {
-			r := Relate(&people[recs[i]], &people[recs[j]])
-			if r.Household || (strict && r.SamePerson) || (!strict && !r.DifferentName) {
-				a, b := find(i), find(j)
-				group[max(a, b)] = min(a, b)
+	union := func(a, b int) {
+		a, b = find(a), find(b)
+		parent[max(a, b)] = min(a, b)
+	}
+	joinOn := func(m map[uint64]int, key uint64, i int) {
+		if j, ok := m[key]; ok {
+			union(i, j)
+		} else {
+			m[key] = i
+		}
+	}
+	byHome := map[uint64]int{}
+	for i, r := range recs {
+		for _, h := range people[r].Homes {
+			if len(g.b.Holders(h)) <= homeCap {
+				joinOn(byHome, h, i)
+			}
+		}
+	}
+	byName := map[uint64]int{}
+	if !strict {
+		for i, r := range recs {
+			for _, n := range people[r].Names {
+				joinOn(byName, n, i)
+			}
+		}
+	} else {
+		type dated struct {
+			name uint64
+			dob  string
+		}
+		byDated := map[dated]int{}
+		datedOf := map[uint64][]int{} // a record of each birth date a name has
+		undated := map[uint64]int{}
+		for i, r := range recs {
+			p := &people[r]
+			for _, n := range p.Names {
+				if p.DOB == "" {
+					joinOn(undated, n, i)
+					for _, j := range datedOf[n] {
+						union(i, j)
+					}
+					continue
+				}
+				k := dated{n, p.DOB}
+				if j, ok := byDated[k]; ok {
+					union(i, j)
+				} else {
+					byDated[k] = i
+					datedOf[n] = append(datedOf[n], i)
+				}
+				if j, ok := undated[n]; ok {
+					union(i, j)
+				}
 			}
 		}
 	}
 	label := make([]int, len(recs))
 	n := 0
-	for i := range group {
+	for i := range parent {
 		if find(i) == i {
 			label[i] = n
 			n++
 		}
 	}
-	for i := range group {
+	for i := range parent {
 		label[i] = label[find(i)]
 	}
 	return n, label
 }
 
-// shippedNotHome counts the holders that give address value k as a
-// shipping address that is not their home.
-func (g *Graph) shippedNotHome(k int32, holders []uint32) int {
-	n := 0
-	lo, hi := g.b.offs[k], g.b.offs[k+1]
-	for i := lo; i < hi; i++ {
-		role := g.b.roles[i]
-		if role&roleShipping != 0 && role&roleHome == 0 && slices.Contains(holders, g.b.recs[i]) {
-			n++
-		}
+// distinct counts the groups among some of a cluster's members (indices
+// into its recs).
+func distinct(group []int, members []int) int {
+	seen := map[int]bool{}
+	for _, m := range members {
+		seen[group[m]] = true
 	}
-	return n
+	return len(seen)
 }
 
-func appendOnce(s []uint32, v uint32) []uint32 {
+// shippers returns the members (indices into c.recs) that give address
+// value k as a shipping address and not as their home, and whether any
+// member gives it as home.
+func (g *Graph) shippers(k int32, c *Cluster) (ship []int, home bool) {
+	for i := g.b.offs[k]; i < g.b.offs[k+1]; i++ {
+		m, ok := c.pos[g.b.recs[i]]
+		if !ok {
+			continue
+		}
+		role := g.b.roles[i]
+		if role&roleHome != 0 {
+			home = true
+		}
+		if role&roleShipping != 0 && role&roleHome == 0 {
+			ship = append(ship, int(m))
+		}
+	}
+	return ship, home
+}
+
+func appendOnce(s []int, v int) []int {
 	if slices.Contains(s, v) {
 		return s
 	}

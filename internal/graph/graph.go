@@ -31,14 +31,14 @@ type kindWeight struct {
 
 var weights = [...]kindWeight{
 	// indexed as linkKinds
-	{1, 5, 20, "emails"},
-	{1, 5, 20, "phones"},
-	{1, 10, 100, "addresses"}, // a laptop shipping address; see addressWeight
+	{1, 10, 20, "emails"},
+	{1, 10, 20, "phones"},
+	{1, 20, 100, "addresses"}, // a laptop shipping address; see addressWeight
 	{1, 3, 10, "id_documents"},
-	{1, 10, 100, "bank_accounts"},
-	{1, 10, 100, "wallets"},
+	{1, 20, 100, "bank_accounts"},
+	{1, 20, 100, "wallets"},
 	{0.3, 5, 20, "ips"},
-	{1, 5, 20, "devices"},
+	{1, 10, 20, "devices"},
 	{0.6, 5, 20, "urls"},
 }
 
@@ -61,6 +61,10 @@ const theftStrength = 0.5
 // threshold): rings reuse one template, but so do ordinary applicants now
 // and then.
 const resumeStrength = 0.7
+
+// maxResumeNear is the most later resumes one may be a near-duplicate of
+// and still link: past it, the text is a template many share.
+const maxResumeNear = 100
 
 // slotResume is the evidence slot of resumes, after the link kinds.
 var slotResume = uint8(len(linkKinds))
@@ -90,7 +94,7 @@ type Edge struct {
 	A, B   uint32
 	Weight float32
 	first  uint32
-	n      uint16
+	n      uint32
 }
 
 // Link is one value two subjects share.
@@ -119,6 +123,7 @@ func New(b *Batch) *Graph {
 			g.common = append(g.common, int32(k))
 			continue
 		}
+		linked := false
 		for i := range holders {
 			for j := i + 1; j < len(holders); j++ {
 				s := w.strength * rarity(n, w.soft)
@@ -131,9 +136,15 @@ func New(b *Batch) *Graph {
 					}
 				}
 				if s > 0 {
+					linked = true
 					cands = append(cands, cand{holders[i], holders[j], Link{key: int32(k), slot: kind, Weight: s}})
 				}
 			}
+		}
+		if !linked {
+			// A home many give, a mailing or work address: no link, but
+			// context where members of a cluster share it.
+			g.common = append(g.common, int32(k))
 		}
 	}
 	// Resumes: a query costs microseconds, a million of them seconds, so
@@ -143,11 +154,18 @@ func New(b *Batch) *Graph {
 	for p := range parts {
 		wg.Go(func() {
 			for r := p; r < len(b.people); r += len(parts) {
+				// A resume near-duplicate of very many is a template
+				// that escaped the stock-phrase filter: like a value past
+				// its cap, it links no one.
+				var near []cand
 				b.NearResumes(r, func(o int, sim float64) {
-					if o > r {
-						parts[p] = append(parts[p], cand{uint32(r), uint32(o), Link{key: -1, slot: slotResume, Weight: resumeStrength, sim: float32(sim)}})
+					if o > r && len(near) <= maxResumeNear {
+						near = append(near, cand{uint32(r), uint32(o), Link{key: -1, slot: slotResume, Weight: resumeStrength, sim: float32(sim)}})
 					}
 				})
+				if len(near) <= maxResumeNear {
+					parts[p] = append(parts[p], near...)
+				}
 			}
 		})
 	}
@@ -164,11 +182,11 @@ func New(b *Batch) *Graph {
 		for j < len(cands) && cands[j].a == cands[i].a && cands[j].b == cands[i].b {
 			j++
 		}
-		e := Edge{A: cands[i].a, B: cands[i].b, first: uint32(len(g.links)), n: uint16(min(j-i, 1<<16-1))}
+		e := Edge{A: cands[i].a, B: cands[i].b, first: uint32(len(g.links)), n: uint32(j - i)}
 		// Values of one kind are one piece of evidence: two shared IPs are
 		// not two independent links. Kinds add up.
 		var last uint8 = 255
-		for _, c := range cands[i : i+int(e.n)] {
+		for _, c := range cands[i:j] {
 			if c.slot != last {
 				e.Weight += c.Weight
 				last = c.slot
@@ -184,18 +202,20 @@ func New(b *Batch) *Graph {
 
 func addressWeight(ra, rb uint8, n int) float32 {
 	homeA, homeB := ra&roleHome != 0, rb&roleHome != 0
+	shipA, shipB := ra&roleShipping != 0, rb&roleShipping != 0
+	soft := weights[kindIndex(normalize.KindAddress)].soft
 	switch {
 	case homeA && homeB:
 		if n > homeCap {
 			return 0
 		}
 		return homeStrength * rarity(n, homeSoft)
-	case homeA || homeB:
-		return mixedStrength * rarity(n, weights[kindIndex(normalize.KindAddress)].soft)
-	case ra|rb == 0 || (ra|rb)&roleShipping == 0:
-		return 0 // mailing or work addresses: an office, a mail drop
+	case homeA && shipB, homeB && shipA:
+		return mixedStrength * rarity(n, soft)
+	case shipA && shipB:
+		return 1 * rarity(n, soft)
 	}
-	return 1 * rarity(n, weights[kindIndex(normalize.KindAddress)].soft)
+	return 0 // mailing or work addresses: an office, a mail drop
 }
 
 // index builds the adjacency lists.

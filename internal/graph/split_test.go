@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -216,4 +217,86 @@ func TestListedOthersCountsOtherPeopleOnly(t *testing.T) {
 			t.Errorf("%s: ListedOthers %d, want %d", recs[recno].ID, got, want)
 		}
 	}
+}
+
+func clusterOfAll(t *testing.T, recs []subject.Record, listed map[uint32]string) Cluster {
+	t.Helper()
+	g := graphOf(t, recs)
+	cs := g.Clusters(g.Groups(), listed)
+	if len(cs) != 1 || len(cs[0].Members) != len(recs) {
+		t.Fatalf("want one cluster of all %d records, got %+v", len(recs), cs)
+	}
+	return cs[0]
+}
+
+func hasReason(c Cluster, rule string) bool {
+	return slices.ContainsFunc(c.Reasons, func(r Reason) bool { return r.Rule == rule })
+}
+
+// A record without a name (a payee account) on a ring's wallet neither
+// hides the ring nor makes its personas one person.
+func TestANamelessRecordDoesNotMergeTheRing(t *testing.T) {
+	recs := twoRings(false)[:3]
+	recs = append(recs, rec("payee", "", "", func(r *subject.Record) { r.Wallets = []string{wallet1} }))
+	c := clusterOfAll(t, recs, map[uint32]string{0: "sanctioned-wallet"})
+	if !hasReason(c, "cluster-shared-payout") || c.SharedScore() < 70 {
+		t.Errorf("ring with a nameless payee: shared score %d, reasons %+v", c.SharedScore(), c.Reasons)
+	}
+	if got := c.ListedOthers(1); got != 1 {
+		t.Errorf("a ring-mate of the listed persona counts %d listed others, want 1", got)
+	}
+}
+
+// A "home" that a dozen names give is a farm's address, not a family's.
+func TestAHomeManyGiveIsNotAHousehold(t *testing.T) {
+	var recs []subject.Record
+	for i := range 12 {
+		recs = append(recs, rec(string(rune('a'+i)), "Person "+string(rune('A'+i))+" Kim", "1990-01-01", func(r *subject.Record) {
+			r.Addresses = []subject.Address{home("7 Farm Rd", "Austin", "78701")}
+			r.Wallets = []string{wallet1}
+		}))
+	}
+	c := clusterOfAll(t, recs, nil)
+	if c.Names != 12 || c.Level != "critical" {
+		t.Errorf("12 names on one wallet and one home: names %d, level %s, reasons %+v", c.Names, c.Level, c.Reasons)
+	}
+}
+
+// A mother's home that her son ships to is not a laptop farm.
+func TestShippingToAMembersHomeIsNotAFarm(t *testing.T) {
+	x := home("12 Elm St", "Austin", "78701")
+	ship := x
+	ship.Kind = "shipping"
+	recs := []subject.Record{
+		rec("mom", "Mi Park", "1960-01-01", func(r *subject.Record) {
+			r.Addresses = []subject.Address{x}
+			r.Phones = []string{"+1 512 632 0100"}
+		}),
+		rec("jin1", "Jin Park", "1990-01-01", func(r *subject.Record) {
+			r.Addresses = []subject.Address{home("9 Oak Ave", "Dallas", "75201"), ship}
+			r.Phones = []string{"+1 512 632 0100"}
+		}),
+		rec("jin2", "Jin Park", "1990-01-01", func(r *subject.Record) {
+			r.Addresses = []subject.Address{home("9 Oak Ave", "Dallas", "75201"), ship}
+			r.Phones = []string{"+1 512 632 0100"}
+		}),
+	}
+	c := clusterOfAll(t, recs, nil)
+	if hasReason(c, "cluster-farm-address") {
+		t.Errorf("a farm reason for a son shipping to his mother's home: %+v", c.Reasons)
+	}
+}
+
+// Many shared values of a weak kind do not push a strong one out of an
+// edge's weight.
+func TestManySharedIPsDoNotHideASharedDevice(t *testing.T) {
+	ips := make([]string, 66_000)
+	for i := range ips {
+		ips[i] = fmt.Sprintf("10.%d.%d.%d", i>>16, (i>>8)&255, i&255)
+	}
+	recs := []subject.Record{
+		rec("a", "Ann Lee", "1990-01-01", func(r *subject.Record) { r.IPs, r.Devices = ips, []string{"C02XK1JHJGH5"} }),
+		rec("b", "Bo Kim", "1991-01-01", func(r *subject.Record) { r.IPs, r.Devices = ips, []string{"C02XK1JHJGH5"} }),
+	}
+	clusterOfAll(t, recs, nil)
 }

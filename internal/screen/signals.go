@@ -8,6 +8,7 @@ import (
 
 	"github.com/ringfence/ringfence/internal/graph"
 	"github.com/ringfence/ringfence/internal/match"
+	"github.com/ringfence/ringfence/internal/risk"
 )
 
 // Facts are what rules look at. A rule names one fact type in its "on" and
@@ -202,10 +203,10 @@ var signals = []signal{
 		func(f *facts) any { return int64(len(f.cluster.Members)) }},
 	{"cluster.names", OnCluster, cel.IntType, "distinct names in the cluster, a household counting once",
 		func(f *facts) any { return int64(f.cluster.Names) }},
-	{"cluster.score", OnCluster, cel.IntType, "the cluster's risk score, 0–100: what people of different names share in it",
-		func(f *facts) any { return int64(f.cluster.Score) }},
-	{"cluster.level", OnCluster, cel.StringType, "the cluster's risk level: clear, low, medium, high or critical",
-		func(f *facts) any { return f.cluster.Level }},
+	{"cluster.score", OnCluster, cel.IntType, "the cluster's score, 0–100, from what people of different names share in it (members' intelligence matches left out: see cluster.listed_others)",
+		func(f *facts) any { return int64(f.cluster.SharedScore()) }},
+	{"cluster.level", OnCluster, cel.StringType, "the level of cluster.score: clear, low, medium, high or critical",
+		func(f *facts) any { return risk.LevelOf(f.cluster.SharedScore()) }},
 	{"cluster.listed_others", OnCluster, cel.IntType, "other members of another name, outside this record's household, that match the loaded intelligence high on their own (a sanctioned wallet, a listed person)",
 		func(f *facts) any { return int64(f.cluster.ListedOthers(f.recno)) }},
 }
