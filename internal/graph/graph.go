@@ -31,8 +31,10 @@ type kindWeight struct {
 
 var weights = [...]kindWeight{
 	// indexed as linkKinds
-	{1, 10, 20, "emails"},
-	{1, 10, 20, "phones"},
+	// A contact many give is a recruiter's or a business line as often as
+	// a ring's (SIGNALS.md): it weighs less from 5 holders.
+	{1, 5, 20, "emails"},
+	{1, 5, 20, "phones"},
 	{1, 20, 100, "addresses"}, // a laptop shipping address; see addressWeight
 	{1, 3, 10, "id_documents"},
 	{1, 20, 100, "bank_accounts"},
