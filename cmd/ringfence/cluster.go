@@ -59,10 +59,11 @@ Flags:
   --db DSN        database: a file path for SQLite or postgres://…
 
 Example:
-  $ ringfence cluster people.jsonl --min-level high --format table
+  $ ringfence cluster examples/people.jsonl --min-level high --format table
   CLUSTER        LEVEL     SCORE  SIZE  NAMES  WHY
-  C1d7a2f09c4b1  critical    100     5      5  bank account us:061000104:57290148 is the payout detail of 5 people of different names (+2 more)
-  clustered 1,342 of 20,000 records into 499 clusters in 0.9s: 97 critical, 0 high, 0 medium, 0 low, 402 clear
+  Cee9371719b98  critical    100     7      7  wallet 1LjGwMssNPkkVaS4KabMB1HWTbPyeWZL1m is the payout detail of 5 people of different names (+4 more)
+  C265bbf463bf3  critical    100     5      5  wallet 1EBJearwqty2toQ3ZmNf5hCM4hudoL6Bq5 is the payout detail of 5 people of different names (+5 more)
+  clustered 24 of 400 records into 8 clusters in 0.2s: 2 critical, 0 high, 0 medium, 0 low, 6 clear
 `,
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
@@ -186,7 +187,7 @@ Flags:
   --stored, --format, --rules, --strict, --region, --db: as for cluster
 
 Example:
-  $ ringfence graph S0000228 people.jsonl --format dot | dot -Tsvg > ring.svg
+  $ ringfence graph S0000228 examples/people.jsonl --format dot | dot -Tsvg > ring.svg
 `,
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
