@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -148,8 +149,9 @@ func (sg *Subgraph) WriteDOT(w io.Writer) error {
 		if !a.Joins {
 			style = "dashed"
 		}
-		fmt.Fprintf(bw, "  %s -- %s [label=%s, weight=%s, style=%s];\n", dotQuote(a.Source), dotQuote(a.Target),
-			dotQuote(a.label()), strconv.FormatFloat(a.Weight, 'f', -1, 64), style)
+		// dot reads weight as an integer: tenths, so 0.6 is 6, not 0.
+		fmt.Fprintf(bw, "  %s -- %s [label=%s, weight=%d, style=%s];\n", dotQuote(a.Source), dotQuote(a.Target),
+			dotQuote(a.label()), int(math.Round(a.Weight*10)), style)
 	}
 	fmt.Fprintln(bw, "}")
 	return bw.Flush()

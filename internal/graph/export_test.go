@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -636,8 +637,9 @@ func checkDOT(t *testing.T, out string, sg *Subgraph) {
 		if g.edges[i] != [2]string{noCR(a.Source), noCR(a.Target)} || m["label"] != noCR(a.label()) {
 			t.Errorf("edge %d read back as %q label %q, want %s--%s label %q", i, g.edges[i], m["label"], a.Source, a.Target, a.label())
 		}
-		if w, err := strconv.ParseFloat(m["weight"], 64); err != nil || w != a.Weight {
-			t.Errorf("edge %d weight %q, want %v", i, m["weight"], a.Weight)
+		// dot wants integer weights: tenths.
+		if w, err := strconv.Atoi(m["weight"]); err != nil || w != int(math.Round(a.Weight*10)) {
+			t.Errorf("edge %d weight %q, want %v in tenths", i, m["weight"], a.Weight)
 		}
 		if want := map[bool]string{true: "solid", false: "dashed"}[a.Joins]; m["style"] != want {
 			t.Errorf("edge %d style %q, want %s", i, m["style"], want)
