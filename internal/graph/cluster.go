@@ -290,36 +290,10 @@ func (g *Graph) split(members []uint32) [][]uint32 {
 	// Every weakly held bridge is cut at once (cutting one cannot make
 	// another: a bridge is on no cycle), then each part is split again,
 	// which can only find thin values now.
-	part := make([]int32, n)
-	for i := range part {
-		part[i] = -1
-	}
-	var out [][]uint32
-	for start := range members {
-		if part[start] >= 0 {
-			continue
-		}
-		id := int32(len(out))
-		part[start] = id
-		comp := []uint32{members[start]}
-		queue := []int32{int32(start)}
-		for len(queue) > 0 {
-			v := queue[0]
-			queue = queue[1:]
-			for _, ei := range g.edgesOf(members[v]) {
-				e := &g.edges[ei]
-				if e.Weight < Join || cut[int32(ei)] {
-					continue
-				}
-				if w, ok := local[e.other(members[v])]; ok && part[w] < 0 {
-					part[w] = id
-					comp = append(comp, members[w])
-					queue = append(queue, w)
-				}
-			}
-		}
-		slices.Sort(comp)
-		out = append(out, comp)
+	part, sizes := g.parts(members, local, func(ei uint32, _ *Edge) bool { return !cut[int32(ei)] })
+	out := make([][]uint32, len(sizes))
+	for i, m := range members {
+		out[part[i]] = append(out[part[i]], m)
 	}
 	var split [][]uint32
 	for _, p := range out {
@@ -364,42 +338,10 @@ func (g *Graph) thinCut(members []uint32, local map[uint32]int32) [][]uint32 {
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	comp := make([]int32, len(members))
 	var best [][]uint32
 	bestSecond := 1
 	for _, k := range keys {
-		// Components without k.
-		for i := range comp {
-			comp[i] = -1
-		}
-		var sizes []int
-		for start := range members {
-			if comp[start] >= 0 {
-				continue
-			}
-			c := int32(len(sizes))
-			comp[start] = c
-			size := 1
-			queue := []int32{int32(start)}
-			for len(queue) > 0 {
-				v := queue[0]
-				queue = queue[1:]
-				for _, ei := range g.edgesOf(members[v]) {
-					e := &g.edges[ei]
-					if e.Weight < Join {
-						continue
-					}
-					w, ok := local[e.other(members[v])]
-					if !ok || comp[w] >= 0 || g.weightWithout(e, k) < Join {
-						continue
-					}
-					comp[w] = c
-					size++
-					queue = append(queue, w)
-				}
-			}
-			sizes = append(sizes, size)
-		}
+		comp, sizes := g.parts(members, local, func(_ uint32, e *Edge) bool { return g.weightWithout(e, k) >= Join })
 		big := 0
 		for _, n := range sizes {
 			if n >= 2 {
@@ -434,6 +376,44 @@ func (g *Graph) thinCut(members []uint32, local map[uint32]int32) [][]uint32 {
 		}
 	}
 	return best
+}
+
+// parts labels the members of a group (indices as members) with the
+// parts that joining edges for which keep holds connect, and returns each
+// part's size; parts are numbered in the order of their first member.
+func (g *Graph) parts(members []uint32, local map[uint32]int32, keep func(ei uint32, e *Edge) bool) ([]int32, []int) {
+	label := make([]int32, len(members))
+	for i := range label {
+		label[i] = -1
+	}
+	var sizes []int
+	var queue []int32
+	for start := range members {
+		if label[start] >= 0 {
+			continue
+		}
+		id := int32(len(sizes))
+		label[start] = id
+		size := 1
+		queue = append(queue[:0], int32(start))
+		for len(queue) > 0 {
+			v := queue[0]
+			queue = queue[1:]
+			for _, ei := range g.edgesOf(members[v]) {
+				e := &g.edges[ei]
+				if e.Weight < Join || !keep(ei, e) {
+					continue
+				}
+				if w, ok := local[e.other(members[v])]; ok && label[w] < 0 {
+					label[w] = id
+					size++
+					queue = append(queue, w)
+				}
+			}
+		}
+		sizes = append(sizes, size)
+	}
+	return label, sizes
 }
 
 // weightWithout is e's weight without the links of value k.
