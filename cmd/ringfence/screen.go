@@ -231,6 +231,7 @@ type screenJob struct {
 	chunk    *graph.Chunk
 	resumes  []resumeSig
 	listed   []listedRec
+	values   []graph.KeyValue
 	verdicts []screen.Verdict
 	subjects []store.Subject
 	err      error

@@ -159,8 +159,16 @@ func (sc *screening) clusters(ctx context.Context, stg *staging, evidence bool) 
 			member[r] = true
 		}
 	}
+	// The staged records are read back for the members, whose matches
+	// raise their clusters, and — for evidence and graphs — for every
+	// linked record, whose shared values' canonical forms the batch
+	// notes (it kept only their hashes).
+	need := func(r uint32) bool { return member[r] }
+	if evidence {
+		need = func(r uint32) bool { return member[r] || g.Linked(r) }
+	}
 	listed := map[uint32]string{}
-	if len(member) > 0 {
+	if len(member) > 0 || evidence {
 		staged, err := stg.rewind()
 		if err != nil {
 			return nil, nil, err
@@ -170,13 +178,17 @@ func (sc *screening) clusters(ctx context.Context, stg *staging, evidence bool) 
 		}, func(j *screenJob) {
 			for i, b := range j.staged {
 				recno := uint32(j.first + i)
-				if !member[recno] {
+				if !need(recno) {
 					continue
 				}
 				st, err := screen.DecodeStaged(b, false)
 				if err != nil {
 					j.err = fmt.Errorf("staged records: %w", err)
 					return
+				}
+				j.values = append(j.values, stg.batch.SharedValues(st.IDs)...)
+				if !member[recno] {
+					continue
 				}
 				what, ok, err := sc.s.Listed(&st.Rec, st.IDs)
 				if err != nil {
@@ -195,6 +207,7 @@ func (sc *screening) clusters(ctx context.Context, stg *staging, evidence bool) 
 			for _, f := range j.listed {
 				listed[f.recno] = f.what
 			}
+			stg.batch.NoteValues(j.values)
 			return nil
 		})
 		if err != nil {

@@ -198,10 +198,9 @@ type Prepared struct {
 }
 
 type valueRef struct {
-	h     uint64
-	kind  uint8
-	role  uint8
-	value string
+	h    uint64
+	kind uint8
+	role uint8
 }
 
 // Prepare computes what linking needs of one record; it is safe to call
@@ -211,7 +210,7 @@ func Prepare(rec *subject.Record, ids []subject.Identifier) Prepared {
 	for i := range ids {
 		if k := kindIndex(ids[i].Kind); k >= 0 {
 			p.values = append(p.values, valueRef{ValueHash(ids[i].Kind, ids[i].Canonical), uint8(k),
-				roleBit(ids[i].Kind, ids[i].Role), ids[i].Canonical})
+				roleBit(ids[i].Kind, ids[i].Role)})
 		}
 	}
 	slices.SortFunc(p.values, func(a, b valueRef) int { return cmp.Compare(a.h, b.h) })
@@ -252,23 +251,16 @@ type Chunk struct {
 	first  int
 	people []Person
 	pairs  []pair
-	arena  []byte // canonical values, pairs[i].off onwards
 	// shingles are the resumes' phrases, counted when the chunk is added.
 	shingles [][]uint64
 }
 
 type pair struct {
 	h    uint64
-	off  uint64
 	rec  uint32
-	n    uint16
 	kind uint8
 	role uint8
 }
-
-// maxValueLen bounds a value kept for evidence; canonical values are far
-// shorter (the record reader bounds fields).
-const maxValueLen = 1<<16 - 1
 
 // NewBuilder returns an empty builder.
 func NewBuilder() *Builder { return &Builder{df: neardup.NewDocFreq()} }
@@ -282,9 +274,7 @@ func (c *Chunk) Add(p Prepared) {
 	recno := uint32(c.first + len(c.people))
 	c.people = append(c.people, p.Person)
 	for _, v := range p.values {
-		val := v.value[:min(len(v.value), maxValueLen)]
-		c.pairs = append(c.pairs, pair{h: v.h, off: uint64(len(c.arena)), rec: recno, n: uint16(len(val)), kind: v.kind, role: v.role})
-		c.arena = append(c.arena, val...)
+		c.pairs = append(c.pairs, pair{h: v.h, rec: recno, kind: v.kind, role: v.role})
 	}
 	if len(p.Shingles) > 0 {
 		c.shingles = append(c.shingles, p.Shingles)
@@ -331,22 +321,17 @@ func (b *Builder) Add(recno int, p Prepared) {
 // are dropped: they link nothing within the input.
 func (b *Builder) Build() *Batch {
 	// One array of pairs to sort, filled chunk by chunk, each chunk let go
-	// as soon as it is copied. Values stay in their chunk's arena: a
-	// pair's off names the chunk in its high 32 bits.
+	// as soon as it is copied. Values are hashes here; their canonical
+	// forms are noted later, for the records that need them (NoteValues).
 	var np int
 	for _, c := range b.chunks {
 		np += len(c.pairs)
 	}
 	people := make([]Person, 0, b.next)
 	pairs := make([]pair, 0, np)
-	arenas := make([][]byte, len(b.chunks))
 	for i, c := range b.chunks {
 		people = append(people, c.people...)
-		for _, p := range c.pairs {
-			p.off |= uint64(i) << 32
-			pairs = append(pairs, p)
-		}
-		arenas[i] = c.arena
+		pairs = append(pairs, c.pairs...)
 		b.chunks[i] = nil
 	}
 	b.chunks = nil
@@ -362,8 +347,6 @@ func (b *Builder) Build() *Batch {
 			first := &pairs[i]
 			bt.keys = append(bt.keys, first.h)
 			bt.kinds = append(bt.kinds, first.kind)
-			a, at := arenas[first.off>>32], first.off&(1<<32-1)
-			bt.values = append(bt.values, string(a[at:at+uint64(first.n)]))
 			bt.offs = append(bt.offs, uint32(len(bt.recs)))
 			entangling := Entangling(linkKinds[first.kind]) && j-i <= MaxEntangling
 			for _, p := range pairs[i:j] {
@@ -377,6 +360,7 @@ func (b *Builder) Build() *Batch {
 		i = j
 	}
 	bt.offs = append(bt.offs, uint32(len(bt.recs)))
+	bt.values = make([]string, len(bt.keys))
 	return bt
 }
 
@@ -387,7 +371,7 @@ type Batch struct {
 	people []Person
 	keys   []uint64 // sorted
 	kinds  []uint8  // of keys[i]: an index in linkKinds
-	values []string // canonical form of keys[i]
+	values []string // canonical form of keys[i], once noted (NoteValues)
 	offs   []uint32 // holders of keys[i] are recs[offs[i]:offs[i+1]]
 	recs   []uint32
 	roles  []uint8 // the role each holder gives an address value
@@ -414,6 +398,41 @@ func (b *Batch) SignResume(shingles []uint64) (neardup.Signature, bool) {
 		return neardup.Signature{}, false
 	}
 	return neardup.SignShingles(shingles, b.df)
+}
+
+// KeyValue is the canonical form of one of the batch's shared values.
+type KeyValue struct {
+	key   int32
+	value string
+}
+
+// SharedValues returns, for the identifiers of one record, the canonical
+// forms of those the batch holds as shared values, for NoteValues. Safe for
+// concurrent use.
+func (b *Batch) SharedValues(ids []subject.Identifier) []KeyValue {
+	var out []KeyValue
+	for i := range ids {
+		if !Links(ids[i].Kind) {
+			continue
+		}
+		if k, ok := slices.BinarySearch(b.keys, ValueHash(ids[i].Kind, ids[i].Canonical)); ok {
+			out = append(out, KeyValue{int32(k), ids[i].Canonical})
+		}
+	}
+	return out
+}
+
+// NoteValues records canonical forms SharedValues found. The batch keeps
+// only hashes from the first pass — a million records' values would
+// otherwise be held twice while it is built — so what evidence and cluster
+// reasons name is noted for the records that need it: cluster members, or
+// every linked record for a graph. Called from one goroutine.
+func (b *Batch) NoteValues(kvs []KeyValue) {
+	for _, kv := range kvs {
+		if b.values[kv.key] == "" {
+			b.values[kv.key] = kv.value
+		}
+	}
 }
 
 // GrowResumes makes room for n more resumes.
@@ -534,6 +553,7 @@ func BatchOf(recs []subject.Record, ids [][]subject.Identifier) *Batch {
 		if sig, ok := b.SignResume(prep[i].Shingles); ok {
 			b.AddResume(i, sig)
 		}
+		b.NoteValues(b.SharedValues(ids[i]))
 	}
 	return b
 }

@@ -13,7 +13,7 @@ func TestSortPairsOrdersByValueThenRecord(t *testing.T) {
 	for _, n := range []int{0, 1, 5, 1 << 16, 1<<17 + 3} {
 		ps := make([]pair, n)
 		for i := range ps {
-			ps[i] = pair{h: r.Uint64N(uint64(n/3 + 1)), rec: uint32(r.IntN(50)), off: uint64(i)}
+			ps[i] = pair{h: r.Uint64N(uint64(n/3 + 1)), rec: uint32(r.IntN(50))}
 		}
 		want := slices.Clone(ps)
 		slices.SortStableFunc(want, comparePairs)
