@@ -222,7 +222,19 @@ Example:
 		if !ok {
 			return usagef("subject %q is not in the input", id)
 		}
+		// The neighbourhood's own shared values are read back first:
+		// the batch noted only the cluster members'.
 		sg := la.g.Neighbourhood(recno, *depth, *maxNodes)
+		in := make(map[uint32]bool, len(sg.Nodes))
+		for _, n := range sg.Nodes {
+			if r, ok := la.stg.batch.Index(n.ID); ok {
+				in[uint32(r)] = true
+			}
+		}
+		if err := la.sc.readBack(ctx, la.stg, func(r uint32) bool { return in[r] }, nil, nil); err != nil {
+			return err
+		}
+		sg = la.g.Neighbourhood(recno, *depth, *maxNodes)
 		out := bufio.NewWriter(e.stdout)
 		err = writeSubgraph(out, *format, &sg)
 		if ferr := out.Flush(); err == nil {

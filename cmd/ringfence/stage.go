@@ -159,56 +159,21 @@ func (sc *screening) clusters(ctx context.Context, stg *staging, evidence bool) 
 			member[r] = true
 		}
 	}
-	// The staged records are read back for the members, whose matches
-	// raise their clusters, and — for evidence and graphs — for every
-	// linked record, whose shared values' canonical forms the batch
-	// notes (it kept only their hashes).
-	need := func(r uint32) bool { return member[r] }
-	if evidence {
-		need = func(r uint32) bool { return member[r] || g.Linked(r) }
-	}
+	// The members' staged records are read back: their matches raise
+	// their clusters, and the batch notes their shared values' canonical
+	// forms (it kept only hashes) for the clusters' reasons and evidence.
 	listed := map[uint32]string{}
-	if len(member) > 0 || evidence {
-		staged, err := stg.rewind()
-		if err != nil {
-			return nil, nil, err
-		}
-		err = sc.pipeline(ctx, func(send func(*screenJob) error) error {
-			return readStaged(staged, send)
+	if len(member) > 0 {
+		err := sc.readBack(ctx, stg, func(r uint32) bool { return member[r] }, func(j *screenJob, recno uint32, st *screen.Staged) error {
+			what, ok, err := sc.s.Listed(&st.Rec, st.IDs)
+			if ok {
+				j.listed = append(j.listed, listedRec{recno, what})
+			}
+			return err
 		}, func(j *screenJob) {
-			for i, b := range j.staged {
-				recno := uint32(j.first + i)
-				if !need(recno) {
-					continue
-				}
-				st, err := screen.DecodeStaged(b, false)
-				if err != nil {
-					j.err = fmt.Errorf("staged records: %w", err)
-					return
-				}
-				j.values = append(j.values, stg.batch.SharedValues(st.IDs)...)
-				if !member[recno] {
-					continue
-				}
-				what, ok, err := sc.s.Listed(&st.Rec, st.IDs)
-				if err != nil {
-					j.err = err
-					return
-				}
-				if ok {
-					j.listed = append(j.listed, listedRec{recno, what})
-				}
-			}
-			j.staged = nil
-		}, func(j *screenJob) error {
-			if j.err != nil {
-				return j.err
-			}
 			for _, f := range j.listed {
 				listed[f.recno] = f.what
 			}
-			stg.batch.NoteValues(j.values)
-			return nil
 		})
 		if err != nil {
 			return nil, nil, err
@@ -234,4 +199,46 @@ type listedRec struct {
 // step reports a finished phase of a long run on stderr, with its time.
 func (sc *screening) step(start time.Time, format string, args ...any) {
 	fmt.Fprintf(sc.e.stderr, "%s in %.1fs\n", fmt.Sprintf(format, args...), time.Since(start).Seconds())
+}
+
+// readBack decodes the staged records for which need holds, on all cores,
+// notes their shared values in the batch, and hands each to work (on a
+// worker) and each batch of them to done (in order, on one goroutine).
+func (sc *screening) readBack(ctx context.Context, stg *staging, need func(uint32) bool,
+	work func(j *screenJob, recno uint32, st *screen.Staged) error, done func(j *screenJob)) error {
+	staged, err := stg.rewind()
+	if err != nil {
+		return err
+	}
+	return sc.pipeline(ctx, func(send func(*screenJob) error) error {
+		return readStaged(staged, send)
+	}, func(j *screenJob) {
+		for i, b := range j.staged {
+			recno := uint32(j.first + i)
+			if !need(recno) {
+				continue
+			}
+			st, err := screen.DecodeStaged(b, false)
+			if err != nil {
+				j.err = fmt.Errorf("staged records: %w", err)
+				return
+			}
+			j.values = append(j.values, stg.batch.SharedValues(st.IDs)...)
+			if work != nil {
+				if j.err = work(j, recno, &st); j.err != nil {
+					return
+				}
+			}
+		}
+		j.staged = nil
+	}, func(j *screenJob) error {
+		if j.err != nil {
+			return j.err
+		}
+		stg.batch.NoteValues(j.values)
+		if done != nil {
+			done(j)
+		}
+		return nil
+	})
 }

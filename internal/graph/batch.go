@@ -425,8 +425,8 @@ func (b *Batch) SharedValues(ids []subject.Identifier) []KeyValue {
 // NoteValues records canonical forms SharedValues found. The batch keeps
 // only hashes from the first pass — a million records' values would
 // otherwise be held twice while it is built — so what evidence and cluster
-// reasons name is noted for the records that need it: cluster members, or
-// every linked record for a graph. Called from one goroutine.
+// reasons name is noted for the records that need it: cluster members, and
+// a neighbourhood's subjects for a graph. Called from one goroutine.
 func (b *Batch) NoteValues(kvs []KeyValue) {
 	for _, kv := range kvs {
 		if b.values[kv.key] == "" {

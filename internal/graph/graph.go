@@ -241,9 +241,6 @@ func (g *Graph) index() {
 	}
 }
 
-// Linked says whether record r shares a linking value with another.
-func (g *Graph) Linked(r uint32) bool { return g.adjOff[r+1] > g.adjOff[r] }
-
 // Batch returns the batch the graph was built from.
 func (g *Graph) Batch() *Batch { return g.b }
 
