@@ -37,8 +37,12 @@ type Arc struct {
 	Source string  `json:"source"`
 	Target string  `json:"target"`
 	Weight float64 `json:"weight"`
-	// Joins says the edge is strong enough to join the two in a cluster.
+	// Joins says the edge is strong enough to join the two in a cluster;
+	// Cut, that it does but clustering cut it (a weakly held bridge or a
+	// thin value between two groups), so the two are in different clusters
+	// or none.
 	Joins bool       `json:"joins"`
+	Cut   bool       `json:"cut"`
 	Links []Evidence `json:"links"`
 }
 
@@ -101,6 +105,10 @@ func (g *Graph) subgraph(sg Subgraph, recs []uint32, depth func(uint32) int) Sub
 				continue
 			}
 			a := Arc{Source: g.b.people[e.A].ID, Target: g.b.people[e.B].ID, Weight: round2(e.Weight), Joins: e.Weight >= Join}
+			if a.Joins && g.b.clusters != nil {
+				ca, cb := g.b.ClusterOf(int(e.A)), g.b.ClusterOf(int(e.B))
+				a.Cut = ca == nil || ca != cb
+			}
 			for li := e.first; li < e.first+uint32(e.n); li++ {
 				a.Links = append(a.Links, g.evidence(e, &g.links[li]))
 			}
@@ -128,7 +136,7 @@ func (a *Arc) label() string {
 }
 
 // WriteDOT writes the subgraph in Graphviz's DOT language: undirected,
-// joining edges solid, weaker ones dashed, nodes grouped by cluster.
+// joining edges solid, weaker ones dashed, edges clustering cut dotted.
 func (sg *Subgraph) WriteDOT(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintln(bw, "graph ringfence {")
@@ -146,7 +154,10 @@ func (sg *Subgraph) WriteDOT(w io.Writer) error {
 	}
 	for _, a := range sg.Edges {
 		style := "solid"
-		if !a.Joins {
+		switch {
+		case a.Cut:
+			style = "dotted"
+		case !a.Joins:
 			style = "dashed"
 		}
 		// dot reads weight as an integer: tenths, so 0.6 is 6, not 0.
@@ -223,6 +234,7 @@ func (sg *Subgraph) WriteGraphML(w io.Writer) error {
 			{"center", "node", "center", "boolean"},
 			{"weight", "edge", "weight", "double"},
 			{"joins", "edge", "joins", "boolean"},
+			{"cut", "edge", "cut", "boolean"},
 			{"links", "edge", "links", "string"},
 		},
 		Graph: graph{ID: "ringfence", EdgeDefault: "undirected"}}
@@ -233,7 +245,8 @@ func (sg *Subgraph) WriteGraphML(w io.Writer) error {
 	}
 	for _, a := range sg.Edges {
 		doc.Graph.Edges = append(doc.Graph.Edges, edge{Source: a.Source, Target: a.Target, Data: []data{
-			{"weight", strconv.FormatFloat(a.Weight, 'f', -1, 64)}, {"joins", strconv.FormatBool(a.Joins)}, {"links", a.label()}}})
+			{"weight", strconv.FormatFloat(a.Weight, 'f', -1, 64)}, {"joins", strconv.FormatBool(a.Joins)},
+			{"cut", strconv.FormatBool(a.Cut)}, {"links", a.label()}}})
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

@@ -641,7 +641,11 @@ func checkDOT(t *testing.T, out string, sg *Subgraph) {
 		if w, err := strconv.Atoi(m["weight"]); err != nil || w != int(math.Round(a.Weight*10)) {
 			t.Errorf("edge %d weight %q, want %v in tenths", i, m["weight"], a.Weight)
 		}
-		if want := map[bool]string{true: "solid", false: "dashed"}[a.Joins]; m["style"] != want {
+		want := map[bool]string{true: "solid", false: "dashed"}[a.Joins]
+		if a.Cut {
+			want = "dotted"
+		}
+		if m["style"] != want {
 			t.Errorf("edge %d style %q, want %s", i, m["style"], want)
 		}
 	}

@@ -300,3 +300,16 @@ func TestManySharedIPsDoNotHideASharedDevice(t *testing.T) {
 	}
 	clusterOfAll(t, recs, nil)
 }
+
+// The edge clustering cut shows as cut in exports, so an analyst sees why
+// two linked subjects are in different clusters.
+func TestExportsMarkTheEdgesClusteringCut(t *testing.T) {
+	g := graphOf(t, twoRings(true))
+	g.Batch().SetClusters(g.Clusters(g.Groups(), nil))
+	for _, a := range g.Neighbourhood(0, 1, 0).Edges {
+		want := a.Target == "b1" || a.Source == "b1"
+		if a.Cut != want {
+			t.Errorf("edge %s–%s: cut %v, want %v", a.Source, a.Target, a.Cut, want)
+		}
+	}
+}
