@@ -198,7 +198,6 @@ func (g *Graph) components() [][]uint32 {
 		}
 		groups[gi] = append(groups[gi], uint32(i))
 	}
-	slices.SortFunc(groups, func(a, b []uint32) int { return cmp.Compare(a[0], b[0]) })
 	return groups
 }
 
