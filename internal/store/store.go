@@ -121,6 +121,53 @@ type Store interface {
 	// Close releases the database.
 	Close() error
 
+	// SubjectPage returns up to limit subjects (1–1000) whose ids sort after
+	// after, in id order, with identifiers and without Verdict: a page of a
+	// listing the API walks with a cursor.
+	SubjectPage(ctx context.Context, after string, limit int) ([]Subject, error)
+
+	// PutUser inserts a user or, when Name exists, replaces its role,
+	// password hash and disabled flag (CreatedAt is kept). ErrInvalid for an
+	// empty name or role.
+	PutUser(ctx context.Context, u User) error
+	// User returns one user. ErrNotFound.
+	User(ctx context.Context, name string) (User, error)
+	// Users returns every user in name order.
+	Users(ctx context.Context) ([]User, error)
+	// AddAPIKey stores a new key. ErrConflict when the ID exists, ErrInvalid
+	// for an empty ID, role or secret hash.
+	AddAPIKey(ctx context.Context, k APIKey) error
+	// APIKey returns one key, revoked or not. ErrNotFound.
+	APIKey(ctx context.Context, id string) (APIKey, error)
+	// APIKeys returns every key in ID order.
+	APIKeys(ctx context.Context) ([]APIKey, error)
+	// RevokeAPIKey marks a key revoked at at; revoking twice keeps the
+	// first time. ErrNotFound.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+	// AddSession stores a signed-in session. ErrConflict when the ID exists.
+	AddSession(ctx context.Context, s Session) error
+	// Session returns a session, expired or not. ErrNotFound.
+	Session(ctx context.Context, id string) (Session, error)
+	// DeleteSession removes a session (signing out); removing an unknown one
+	// is not an error. It also removes every session that expired.
+	DeleteSession(ctx context.Context, id string) error
+
+	// AddAttachment stores a file as evidence on a case and appends an
+	// EventAttachment naming it to the case's log, in one transaction.
+	// ErrNotFound for an unknown case, ErrConflict for a closed one,
+	// ErrInvalid for an empty name.
+	AddAttachment(ctx context.Context, a Attachment) (Attachment, error)
+	// Attachment returns one attachment with its Data. ErrNotFound.
+	Attachment(ctx context.Context, id int64) (Attachment, error)
+	// Attachments lists a case's attachments in ID order, without Data.
+	Attachments(ctx context.Context, caseID int64) ([]Attachment, error)
+
+	// PutSuppression records that a subject's alert was cleared, replacing
+	// the subject's suppression before. ErrInvalid for an empty subject.
+	PutSuppression(ctx context.Context, s Suppression) error
+	// Suppression returns a subject's suppression. ErrNotFound.
+	Suppression(ctx context.Context, subjectID string) (Suppression, error)
+
 	// SyncState returns what the last successful download of url left:
 	// its validators and digest, for a conditional request next time.
 	// ErrNotFound when url was never fetched.
@@ -241,7 +288,24 @@ type Alert struct {
 	CreatedAt time.Time
 	// CaseID is the case the alert was linked to, 0 if none.
 	CaseID int64
+	// CaseStatus is the status of that case, "" if none; set by reads.
+	CaseStatus string
 }
+
+// Alert queue states, derived from the alert's case: AlertNew is in no
+// case, AlertOpen in an open case, AlertClosed in a closed one.
+const (
+	AlertNew    = "new"
+	AlertOpen   = "open"
+	AlertClosed = "closed"
+)
+
+// Alert orders for AlertQuery.Sort.
+const (
+	SortID     = ""       // oldest first (ID order); AfterID pages
+	SortNewest = "newest" // newest first
+	SortScore  = "score"  // highest score first, then newest
+)
 
 // AlertQuery selects alerts; zero fields select all.
 type AlertQuery struct {
@@ -249,8 +313,17 @@ type AlertQuery struct {
 	CaseID    int64
 	// Unassigned selects only alerts in no case.
 	Unassigned bool
-	AfterID    int64
-	Limit      int
+	// Status is one of AlertNew, AlertOpen, AlertClosed; "" selects all.
+	Status string
+	// MinScore selects alerts scoring at least this.
+	MinScore int
+	// Sort is SortID, SortNewest or SortScore; ErrInvalid otherwise.
+	Sort string
+	// AfterID pages in ID order (SortID only); Offset skips rows in any
+	// order.
+	AfterID int64
+	Offset  int
+	Limit   int
 }
 
 // Case statuses. Append, never rename: they are stored.
@@ -261,9 +334,16 @@ const (
 
 // Case is an investigation of one or more alerts.
 type Case struct {
-	ID        int64
-	Title     string
-	Status    string
+	ID     int64
+	Title  string
+	Status string
+	// SubjectID is the subject the case is about, "" when it spans several.
+	SubjectID string
+	// Assignee is the user working the case, set by EventAssign.
+	Assignee string
+	// Decision is the last decision, one of Decisions, set by an
+	// EventDecision carrying one.
+	Decision  string
 	CreatedBy string
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -271,9 +351,10 @@ type Case struct {
 
 // CaseQuery selects cases; zero fields select all.
 type CaseQuery struct {
-	Status  string
-	AfterID int64
-	Limit   int
+	Status   string
+	Assignee string
+	AfterID  int64
+	Limit    int
 }
 
 // Case event kinds. Append, never rename: they are stored.
@@ -282,7 +363,22 @@ const (
 	EventStatus   = "status"   // Status is the new status
 	EventAlert    = "alert"    // AlertID is linked to the case
 	EventDecision = "decision" // Body is the decision, e.g. "reject applicant"
+	// EventAssign sets the case's Assignee to Body ("" unassigns).
+	EventAssign = "assign"
+	// EventAttachment is written by AddAttachment; Body names the file.
+	EventAttachment = "attachment"
 )
+
+// Decisions an analyst takes on a case (CaseEvent.Decision). Append, never
+// rename: they are stored.
+const (
+	DecisionConfirmed = "confirmed_fraud"
+	DecisionCleared   = "cleared"
+	DecisionMoreInfo  = "needs_info"
+)
+
+// Decisions lists the decisions in the order the UI offers them.
+var Decisions = []string{DecisionConfirmed, DecisionCleared, DecisionMoreInfo}
 
 // CaseEvent is one entry in a case's log.
 type CaseEvent struct {
@@ -294,6 +390,79 @@ type CaseEvent struct {
 	Body    string
 	Status  string // for EventStatus
 	AlertID int64  // for EventAlert
+	// Decision is one of Decisions, for EventDecision; it sets the case's
+	// Decision. Empty keeps the older free-text decision event.
+	Decision string
+	// TLP is the marking chosen for the indicators a confirmed decision
+	// creates; one of TLPs or "".
+	TLP string
+}
+
+// Roles of users and API keys; package access says what each may do.
+// Append, never rename: they are stored.
+const (
+	RoleAdmin   = "admin"
+	RoleAnalyst = "analyst"
+	RoleViewer  = "viewer"
+	RoleIngest  = "ingest"
+)
+
+// User is a person who signs in to the UI.
+type User struct {
+	Name string
+	Role string
+	// PasswordHash is an encoded password hash (package access); never
+	// the password.
+	PasswordHash string
+	Disabled     bool
+	CreatedAt    time.Time
+}
+
+// APIKey is a credential for programs. The key handed out is its ID and a
+// secret; only the secret's hash is stored.
+type APIKey struct {
+	ID         string
+	Name       string
+	Role       string
+	Owner      string // the user who created it
+	SecretHash string
+	CreatedAt  time.Time
+	RevokedAt  time.Time // zero: valid
+}
+
+// Session is a signed-in browser. ID is the hash of the cookie's token,
+// so a read of the table gives no one a session.
+type Session struct {
+	ID        string
+	User      string
+	CSRF      string // the token the UI's forms must carry
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Attachment is a file an analyst added to a case as evidence.
+type Attachment struct {
+	ID          int64
+	CaseID      int64
+	Name        string
+	ContentType string
+	Size        int64
+	SHA256      string // hex
+	Data        []byte // set by Attachment only
+	AddedBy     string
+	AddedAt     time.Time
+}
+
+// Suppression records an alert cleared by a decision: screening raises no
+// new alert for the subject while its data has the same Fingerprint and
+// its verdict hits no rule outside Rules.
+type Suppression struct {
+	SubjectID   string
+	Fingerprint string
+	Rules       []string
+	CaseID      int64
+	Actor       string
+	CreatedAt   time.Time
 }
 
 // AuditEvent records who did what to which object, for accountability:

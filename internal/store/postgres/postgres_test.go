@@ -64,7 +64,16 @@ func TestMigrations(t *testing.T) {
 	if _, err := s.AppendAudit(ctx, store.AuditEvent{Action: "x"}); err != nil {
 		t.Errorf("the upgraded database lacks the new tables: %v", err)
 	}
-	for _, q := range []string{`UPDATE audit_log SET actor = 'mallory'`, `DELETE FROM audit_log`} {
+	cs, err := s.OpenCase(ctx, store.Case{Title: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddAttachment(ctx, store.Attachment{CaseID: cs.ID, Name: "x.txt", Data: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE audit_log SET actor = 'mallory'`, `DELETE FROM audit_log`,
+		`UPDATE case_events SET body = ''`, `DELETE FROM case_events`,
+		`UPDATE case_attachments SET data = '\x00'`, `DELETE FROM case_attachments`} {
 		if _, err := s.W.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: error = %v, want append-only", q, err)
 		}
@@ -80,6 +89,17 @@ func TestMigrations(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, "9999") || !strings.Contains(msg, fmt.Sprintf("knows up to version %d", ms[len(ms)-1].Version)) {
 		t.Errorf("message %q should name both versions", msg)
 	}
+}
+
+// TestUpgradeFrom3 opens a database a ringfence of schema version 3
+// wrote: its cases and alerts survive the migration.
+func TestUpgradeFrom3(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	old := open(t, dsn, postgres.Options{MigrateTo: 3})
+	storetest.FromSchema3(t, old.W, func() store.Store {
+		old.Close()
+		return open(t, dsn, postgres.Options{})
+	})
 }
 
 // TestConcurrentOpen has several processes' pools open a fresh database at

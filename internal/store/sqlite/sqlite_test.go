@@ -71,13 +71,33 @@ func TestMigrations(t *testing.T) {
 	}
 }
 
+// TestUpgradeFrom3 opens a database a ringfence of schema version 3
+// wrote: its cases and alerts survive the migration.
+func TestUpgradeFrom3(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ringfence.db")
+	old := open(t, path, sqlite.Options{MigrateTo: 3})
+	storetest.FromSchema3(t, old.W, func() store.Store {
+		old.Close()
+		return open(t, path, sqlite.Options{})
+	})
+}
+
 func TestAppendOnly(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "ringfence.db"), sqlite.Options{})
 	ctx := t.Context()
 	if _, err := s.AppendAudit(ctx, store.AuditEvent{Action: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`UPDATE audit_log SET actor = 'mallory'`, `DELETE FROM audit_log`} {
+	cs, err := s.OpenCase(ctx, store.Case{Title: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddAttachment(ctx, store.Attachment{CaseID: cs.ID, Name: "x.txt", Data: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE audit_log SET actor = 'mallory'`, `DELETE FROM audit_log`,
+		`UPDATE case_events SET body = ''`, `DELETE FROM case_events`,
+		`UPDATE case_attachments SET data = x'00'`, `DELETE FROM case_attachments`} {
 		if _, err := s.W.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: error = %v, want append-only", q, err)
 		}

@@ -338,7 +338,7 @@ func (db *DB) Subjects(ctx context.Context) iter.Seq2[store.Subject, error] {
 		q := db.Q(`SELECT id, kind, raw, identifiers, updated_at FROM subjects WHERE id > ? ORDER BY id LIMIT ?`)
 		after := "" // no subject has the empty id (store.ErrInvalid)
 		for {
-			page, err := db.subjectsAfter(ctx, q, after)
+			page, err := db.subjectsAfter(ctx, q, after, subjectsPage)
 			if err != nil {
 				yield(store.Subject{}, fmt.Errorf("read subjects after %q: %w", after, err))
 				return
@@ -356,14 +356,31 @@ func (db *DB) Subjects(ctx context.Context) iter.Seq2[store.Subject, error] {
 	}
 }
 
-// subjectsAfter reads the page of subjects whose ids follow after.
-func (db *DB) subjectsAfter(ctx context.Context, q, after string) ([]store.Subject, error) {
-	rows, err := db.R.QueryContext(ctx, q, after, subjectsPage)
+// SubjectPage implements store.Store with the query of Subjects.
+func (db *DB) SubjectPage(ctx context.Context, after string, limit int) ([]store.Subject, error) {
+	if limit < 1 || limit > subjectsPage {
+		return nil, fmt.Errorf("read subjects: page of %d, want 1 to %d: %w", limit, subjectsPage, store.ErrInvalid)
+	}
+	if !store.ValidText(after) {
+		return nil, fmt.Errorf("read subjects: cursor is not UTF-8 text: %w", store.ErrInvalid)
+	}
+	q := db.Q(`SELECT id, kind, raw, identifiers, updated_at FROM subjects WHERE id > ? ORDER BY id LIMIT ?`)
+	page, err := db.subjectsAfter(ctx, q, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read subjects after %q: %w", after, err)
+	}
+	return page, nil
+}
+
+// subjectsAfter reads the page of up to limit subjects whose ids follow
+// after.
+func (db *DB) subjectsAfter(ctx context.Context, q, after string, limit int) ([]store.Subject, error) {
+	rows, err := db.R.QueryContext(ctx, q, after, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	page := make([]store.Subject, 0, subjectsPage)
+	page := make([]store.Subject, 0, limit)
 	for rows.Next() {
 		var s store.Subject
 		var raw, ids []byte

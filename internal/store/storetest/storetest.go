@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 		{"a cancelled put stores nothing", testSubjectCancelled},
 		{"missing subjects are not found", testSubjectNotFound},
 		{"every subject is read back in id order", testSubjectsAll},
+		{"subject pages walk every subject once", testSubjectPage},
 		{"identifiers find their subjects", testIdentifierIndex},
 		{"identifier counts count subjects", testIdentifierCounts},
 		{"large batches store every identifier", testLargeBatch},
@@ -70,6 +71,13 @@ func Run(t *testing.T, open Opener) {
 		{"alerts are added and listed", testAlerts},
 		{"cases log their events and apply them", testCases},
 		{"case events obey the case's state", testCaseConflicts},
+		{"the alert queue filters by state and score and sorts", testAlertQueue},
+		{"cases are assigned and decided by events", testCaseDecisions},
+		{"attachments keep their bytes and are logged", testAttachments},
+		{"suppressions are kept per subject and replaced", testSuppressions},
+		{"users are put, replaced and listed", testUsers},
+		{"API keys are added, listed and revoked once", testAPIKeys},
+		{"sessions keep their token and expire", testSessions},
 		{"the audit log is appended and queried", testAudit},
 		{"text both databases cannot store is refused", testInvalidText},
 		{"stats count tables, kinds and shared values", testStats},
@@ -425,6 +433,68 @@ func testSubjectsAll(t *testing.T, s store.Store, c *clock) {
 	}
 	if errs != 1 || yielded >= len(wantIDs) {
 		t.Errorf("Subjects cancelled mid-walk yielded %d subjects and %d errors, want fewer than %d and 1", yielded, errs, len(wantIDs))
+	}
+}
+
+func testSubjectPage(t *testing.T, s store.Store, c *clock) {
+	// Ids put out of order, beyond ASCII, with identifiers, a verdict and
+	// more than one batch: a page is what Subject returns, in byte order.
+	var subs []store.Subject
+	for i := range 45 {
+		id := fmt.Sprintf("p%03d", (i*17)%45)
+		subs = append(subs, subj(id, `{"id":"`+id+`"}`, ident("device", "D"+id, "devices[0]")))
+	}
+	for _, id := range []string{"Z", "é", "a", "ß"} {
+		subs = append(subs, subj(id, `{"id":"`+id+`"}`))
+	}
+	subs[3].Verdict = &store.Verdict{SubjectID: subs[3].ID, Score: 10, Level: "low"}
+	mustPut(t, s, subs[:20]...)
+	c.advance(time.Minute)
+	mustPut(t, s, subs[20:]...)
+	var want []string
+	for _, sub := range subs {
+		want = append(want, sub.ID)
+	}
+	slices.Sort(want)
+
+	for _, limit := range []int{1, 7, len(subs), 1000} {
+		var got []string
+		after, pages := "", 0
+		for {
+			page, err := s.SubjectPage(ctx(t), after, limit)
+			if err != nil {
+				t.Fatalf("SubjectPage(%q, %d): %v", after, limit, err)
+			}
+			if len(page) > limit {
+				t.Fatalf("SubjectPage(%q, %d) returned %d subjects", after, limit, len(page))
+			}
+			if len(page) == 0 {
+				break
+			}
+			pages++
+			for _, sub := range page {
+				one, err := s.Subject(ctx(t), sub.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(one, sub); diff != "" {
+					t.Fatalf("SubjectPage differs from Subject(%s) (-Subject +SubjectPage):\n%s", sub.ID, diff)
+				}
+				got = append(got, sub.ID)
+			}
+			after = page[len(page)-1].ID
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("pages of %d: ids (-want +got):\n%s", limit, diff)
+		}
+		if wantPages := (len(subs) + limit - 1) / limit; pages != wantPages {
+			t.Errorf("pages of %d: %d pages, want %d", limit, pages, wantPages)
+		}
+	}
+	for _, limit := range []int{0, -1, 1001} {
+		if _, err := s.SubjectPage(ctx(t), "", limit); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("SubjectPage with limit %d: error = %v, want ErrInvalid", limit, err)
+		}
 	}
 }
 
@@ -1078,15 +1148,29 @@ func testStats(t *testing.T, s store.Store, c *clock) {
 	if _, err := s.AppendAudit(ctx(t), store.AuditEvent{Action: "x"}); err != nil {
 		t.Fatal(err)
 	}
+	for _, err := range []error{
+		s.PutUser(ctx(t), store.User{Name: "ana", Role: store.RoleAnalyst}),
+		s.PutUser(ctx(t), store.User{Name: "bo", Role: store.RoleAdmin}),
+		s.AddAPIKey(ctx(t), store.APIKey{ID: "k", Role: store.RoleIngest, SecretHash: "h"}),
+		s.AddSession(ctx(t), store.Session{ID: "s", User: "ana", ExpiresAt: c.now().Add(time.Hour)}),
+		s.PutSuppression(ctx(t), store.Suppression{SubjectID: "a"}),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustAttach(t, s, store.Attachment{CaseID: cs.ID, Name: "x.txt", Data: []byte("x")})
 	got, err := s.Stats(ctx(t), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The index holds a value once per subject however many of its fields
-	// have it: a's two IP addresses are one entry.
+	// have it: a's two IP addresses are one entry. An attachment is logged
+	// as a case event.
 	want := store.Stats{
 		Tables: map[string]int64{"subjects": 3, "subject_identifiers": 8, "indicators": 3, "verdicts": 1,
-			"alerts": 1, "cases": 1, "case_events": 1, "audit_log": 1},
+			"alerts": 1, "cases": 1, "case_events": 2, "audit_log": 1,
+			"users": 2, "api_keys": 1, "sessions": 1, "case_attachments": 1, "suppressions": 1},
 		Identifiers: map[string]int64{"phone": 3, "ip": 2, "device": 3},
 		Shared:      []store.SharedValue{{Kind: "phone", Value: "+1", Subjects: 3}, {Kind: "device", Value: "ABCD", Subjects: 2}},
 	}
