@@ -201,7 +201,7 @@ func (imp *importer) normalise(j *job) {
 			j.invalid++
 			j.warnings = append(j.warnings, fmt.Sprintf("warning: %s:%d: field %s: %s", j.files[i], rec.Line, p.Attribute, p.Reason))
 		}
-		j.subjects[i] = storeSubject(rec, ids)
+		j.subjects[i] = subject.Stored(rec, ids)
 	}
 	j.recs = nil
 }
@@ -257,26 +257,3 @@ func (imp *importer) readAll(ctx context.Context, files []string, send func(*job
 
 // batchSize bounds the records normalised as one unit of work.
 const batchSize = 1000
-
-// storeSubject is a record as the store keeps it: the raw record, and each
-// identifier's canonical value and keys indexed under their own kinds, so
-// "who else has this e-mail domain" is one lookup.
-func storeSubject(rec *subject.Record, ids []subject.Identifier) store.Subject {
-	n := len(ids)
-	for _, id := range ids {
-		n += len(id.Keys)
-	}
-	s := store.Subject{ID: rec.ID, Kind: rec.Kind, Raw: rec.Raw, Identifiers: make([]store.Identifier, 0, n)}
-	for _, id := range ids {
-		s.Identifiers = append(s.Identifiers, store.Identifier{Kind: string(id.Kind), Value: id.Canonical,
-			Attribute: id.Attribute, Role: id.Role})
-		for _, k := range id.Keys {
-			if k.Value == "" {
-				continue
-			}
-			s.Identifiers = append(s.Identifiers, store.Identifier{Kind: k.Kind, Value: k.Value,
-				Attribute: id.Attribute, Role: id.Role})
-		}
-	}
-	return s
-}

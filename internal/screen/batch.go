@@ -12,22 +12,37 @@ import (
 // all the others (and to the store). Tests, rule tests and the API use it;
 // the CLI streams files through graph.Prepare, graph.Builder and Screen instead.
 func (s *Screener) ScreenAll(ctx context.Context, recs []subject.Record) ([]Verdict, error) {
-	b, ids, problems, err := s.prepareAll(recs)
+	out := make([]Verdict, len(recs))
+	err := s.ScreenEach(ctx, recs, func(i int, v Verdict) error {
+		out[i] = v
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Verdict, len(recs))
+	return out, nil
+}
+
+// ScreenEach is ScreenAll giving each verdict to each as it is made, in
+// input order, so a long batch can show its progress and be stopped.
+func (s *Screener) ScreenEach(ctx context.Context, recs []subject.Record, each func(i int, v Verdict) error) error {
+	b, ids, problems, err := s.prepareAll(recs)
+	if err != nil {
+		return err
+	}
 	for i := range recs {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		v, err := s.Screen(ctx, b, i, &recs[i], ids[i], problems[i])
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out[i] = v
+		if err := each(i, v); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // prepareAll runs the first pass, the resume pass and link analysis over

@@ -339,26 +339,31 @@ func Open(path string, stdin io.Reader) (Reader, io.Closer, error) {
 	} else {
 		name = filepath.Clean(path)
 	}
-	br := bufio.NewReaderSize(f, 64<<10)
+	r, err := NewReader(f, name)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return r, f, nil
+}
+
+// NewReader reads records from r, JSON Lines or CSV told apart by content,
+// gunzipped when needed; name is the file name messages give.
+func NewReader(r io.Reader, name string) (Reader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
 	var src io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			f.Close()
-			return nil, nil, fmt.Errorf("%s: bad gzip data: %w", name, err)
+			return nil, fmt.Errorf("%s: bad gzip data: %w", name, err)
 		}
 		src = bufio.NewReaderSize(zr, 64<<10)
 	}
 	bsrc := src.(*bufio.Reader)
 	if isJSONL(bsrc) {
-		return NewJSONLReader(bsrc, name), f, nil
+		return NewJSONLReader(bsrc, name), nil
 	}
-	cr, err := NewCSVReader(bsrc, name)
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	return cr, f, nil
+	return NewCSVReader(bsrc, name)
 }
 
 // isJSONL peeks past a BOM and blank space for the first significant byte.
