@@ -1,0 +1,198 @@
+// Package live is screening as a service: a match index that follows the
+// store's intelligence, one record screened in milliseconds for a hiring or
+// payout flow, batch uploads screened as background jobs with progress, and
+// the link graph of stored subjects for analysts.
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ringfence/ringfence/internal/cases"
+	"github.com/ringfence/ringfence/internal/match"
+	"github.com/ringfence/ringfence/internal/normalize"
+	"github.com/ringfence/ringfence/internal/screen"
+	"github.com/ringfence/ringfence/internal/store"
+	"github.com/ringfence/ringfence/internal/subject"
+)
+
+// Config is what an Engine needs.
+type Config struct {
+	Store store.Store
+	Desk  *cases.Desk
+	// Rules are the compiled rules; nil means the default pack.
+	Rules     *screen.Rules
+	Normalize normalize.Options
+	Log       *slog.Logger
+	// MaxJobs bounds the finished jobs kept for download; 0 means 50.
+	MaxJobs int
+}
+
+// Engine screens records against the store's intelligence and subjects.
+// It is safe for concurrent use.
+type Engine struct {
+	cfg   Config
+	st    store.Store
+	log   *slog.Logger
+	rules *screen.Rules
+
+	index  atomic.Pointer[match.Index]
+	loaded atomic.Pointer[time.Time]
+	reload chan struct{}
+	// gen counts writes of subjects through the engine, so cached
+	// clusters know they are stale.
+	gen atomic.Int64
+
+	jobs *jobs
+
+	clMu     sync.Mutex
+	clusters *clusterSnapshot
+}
+
+// New loads the intelligence and returns an Engine. Call Run to keep the
+// index current and work through batch jobs.
+func New(ctx context.Context, cfg Config) (*Engine, error) {
+	e := &Engine{cfg: cfg, st: cfg.Store, log: cfg.Log, rules: cfg.Rules, reload: make(chan struct{}, 1)}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.rules == nil {
+		var err error
+		if e.rules, err = screen.DefaultRules(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.MaxJobs == 0 {
+		cfg.MaxJobs = 50
+	}
+	e.jobs = newJobs(e, cfg.MaxJobs)
+	if err := e.load(ctx); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Ready reports whether the engine has an index to screen with.
+func (e *Engine) Ready() bool { return e.index.Load() != nil }
+
+// IndexStats describes the loaded intelligence and when it was loaded.
+func (e *Engine) IndexStats() (match.Stats, time.Time) {
+	x := e.index.Load()
+	if x == nil {
+		return match.Stats{}, time.Time{}
+	}
+	return x.Stats(), *e.loaded.Load()
+}
+
+func (e *Engine) load(ctx context.Context) error {
+	start := time.Now()
+	x, err := match.NewIndex(e.st.Indicators(ctx, store.IndicatorQuery{ValidAt: start}))
+	if err != nil {
+		return fmt.Errorf("load indicators: %w", err)
+	}
+	e.index.Store(x)
+	e.loaded.Store(&start)
+	st := x.Stats()
+	e.log.Info("intelligence loaded", "indicators", st.Indicators, "entries", st.Entries,
+		"seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// Reload asks for the index to be rebuilt from the store; requests that
+// arrive while one runs are served by one more rebuild.
+func (e *Engine) Reload() {
+	select {
+	case e.reload <- struct{}{}:
+	default:
+	}
+}
+
+// reloadEvery rebuilds the index even when nothing asked, to follow
+// intelligence imported by other processes (the CLI, another server).
+const reloadEvery = 5 * time.Minute
+
+// Run keeps the index current and runs batch jobs until ctx ends.
+func (e *Engine) Run(ctx context.Context) {
+	go e.jobs.run(ctx)
+	t := time.NewTicker(reloadEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.reload:
+		case <-t.C:
+		}
+		if err := e.load(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("reload intelligence", "err", err)
+		}
+	}
+}
+
+// screener returns a Screener over the current index. It is made per
+// request: its cache of stored subjects must not outlive their changes.
+func (e *Engine) screener() (*screen.Screener, error) {
+	return screen.New(screen.Config{Intel: e.index.Load(), Rules: e.rules, Store: e.st,
+		Normalize: e.cfg.Normalize, Log: e.log})
+}
+
+// Result is the outcome of screening one record.
+type Result struct {
+	Verdict screen.Verdict `json:"verdict"`
+	// Stored says the subject and its verdict were stored.
+	Stored bool `json:"stored"`
+	// Alert is the alert raised, if any.
+	Alert *store.Alert `json:"-"`
+	// AlertSkipped says why a verdict at alert level raised none.
+	AlertSkipped string `json:"alert_skipped,omitempty"`
+}
+
+// ErrRecord wraps problems with a record given to Screen.
+var ErrRecord = errors.New("bad record")
+
+// Screen screens one record, linked to the stored subjects. With keep, the
+// subject and its verdict are stored and an alert raised when the verdict
+// calls for one.
+func (e *Engine) Screen(ctx context.Context, rec subject.Record, keep bool) (Result, error) {
+	if rec.ID == "" {
+		return Result{}, fmt.Errorf("%w: id: required", ErrRecord)
+	}
+	s, err := e.screener()
+	if err != nil {
+		return Result{}, err
+	}
+	ids, problems := subject.Identifiers(&rec, e.cfg.Normalize)
+	v, err := s.Screen(ctx, nil, 0, &rec, ids, problems)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Verdict: v}
+	if !keep {
+		return res, nil
+	}
+	sub := subject.Stored(&rec, ids)
+	sv, err := storeVerdict(v)
+	if err != nil {
+		return Result{}, err
+	}
+	sub.Verdict = &sv
+	if _, err := e.st.PutSubjects(ctx, []store.Subject{sub}); err != nil {
+		return Result{}, err
+	}
+	e.gen.Add(1)
+	res.Stored = true
+	raised, err := e.cfg.Desk.Raise(ctx, sub, v)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Alert, res.AlertSkipped = raised.Alert, raised.Skipped
+	if raised.Skipped == "below" {
+		res.AlertSkipped = ""
+	}
+	return res, nil
+}
