@@ -314,7 +314,7 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 			}
 			j.verdicts = append(j.verdicts, v)
 			if sc.keep {
-				j.subjects = append(j.subjects, storeSubject(rec, ids))
+				j.subjects = append(j.subjects, subject.Stored(rec, ids))
 			}
 		}
 		j.staged = nil
