@@ -66,6 +66,22 @@ func (s *Screener) Prefetch(ctx context.Context, idss [][]subject.Identifier) (*
 		}
 	}
 	pf := &Prefetched{holders: map[linkKey][]string{}}
+	if vl, ok := s.store.(valuesLinker); ok && countValues(byKind) <= fewValues {
+		var kvs []store.KindValue
+		for kind, values := range byKind {
+			for _, v := range values {
+				kvs = append(kvs, store.KindValue{Kind: kind, Value: v})
+			}
+		}
+		got, err := vl.SubjectsByValues(ctx, kvs)
+		if err != nil {
+			return nil, fmt.Errorf("links: %w", err)
+		}
+		for kv, ids := range got {
+			pf.holders[linkKey{kv.Kind, kv.Value}] = ids
+		}
+		return pf, nil
+	}
 	for kind, values := range byKind {
 		got, err := s.store.SubjectsByIdentifiers(ctx, kind, values)
 		if err != nil {
@@ -76,6 +92,25 @@ func (s *Screener) Prefetch(ctx context.Context, idss [][]subject.Identifier) (*
 		}
 	}
 	return pf, nil
+}
+
+// valuesLinker looks up values of several kinds in one query; store.Store
+// is one.
+type valuesLinker interface {
+	SubjectsByValues(ctx context.Context, values []store.KindValue) (map[store.KindValue][]string, error)
+}
+
+// fewValues is the most values Prefetch looks up across kinds at once (one
+// record's, or a few): more go one query per kind, which reads 500 values a
+// query.
+const fewValues = 64
+
+func countValues(byKind map[string][]string) int {
+	n := 0
+	for _, vs := range byKind {
+		n += len(vs)
+	}
+	return n
 }
 
 // Config is what a Screener needs.

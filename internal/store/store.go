@@ -62,6 +62,12 @@ type Store interface {
 	// no subject holds are absent. ErrInvalid for a kind that is not
 	// indexed.
 	SubjectsByIdentifiers(ctx context.Context, kind string, values []string) (map[string][]string, error)
+	// SubjectsByValues is SubjectsByIdentifiers for a few values of several
+	// kinds at once, in as few queries as it can: what screening one
+	// record through the API asks, where each query's round trip counts.
+	// Values no subject holds are absent. ErrInvalid for a kind that is not
+	// indexed.
+	SubjectsByValues(ctx context.Context, values []KindValue) (map[KindValue][]string, error)
 	// IdentifierCounts returns how many distinct subjects have each of the
 	// values of one kind; values no subject has are absent. Link analysis
 	// weighs a shared value by its rarity. ErrInvalid for a kind that is
@@ -209,6 +215,9 @@ type Identifier struct {
 	// Role qualifies the field: an address kind or a document type.
 	Role string
 }
+
+// KindValue is an identifier value of a kind.
+type KindValue struct{ Kind, Value string }
 
 // PutResult counts what PutSubjects did.
 type PutResult struct {

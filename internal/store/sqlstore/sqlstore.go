@@ -5,6 +5,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -45,6 +46,11 @@ type DB struct {
 	lookupOnce sync.Once
 	lookup     *sql.Stmt
 	lookupErr  error
+
+	// byValues holds SubjectsByValues prepared for each number of pairs
+	// (byValuesMax at most), for the same reason.
+	byValuesMu sync.Mutex
+	byValues   map[int]*sql.Stmt
 }
 
 // Q rewrites a query written with ? for the dialect.
@@ -91,6 +97,12 @@ func (db *DB) Close() error {
 	if db.lookup != nil {
 		db.lookup.Close()
 	}
+	db.byValuesMu.Lock()
+	for _, st := range db.byValues {
+		st.Close()
+	}
+	db.byValues = nil
+	db.byValuesMu.Unlock()
 	if db.CloseFunc != nil {
 		return db.CloseFunc()
 	}
@@ -457,6 +469,85 @@ func (db *DB) SubjectsByIdentifiers(ctx context.Context, kind string, values []s
 	})
 	if err != nil {
 		return nil, fmt.Errorf("look up %s values: %w", kind, err)
+	}
+	return out, nil
+}
+
+// byValuesMax is the most pairs one SubjectsByValues query asks for.
+const byValuesMax = 32
+
+// byValuesStmt returns the query for n pairs, prepared once. Each pair is an
+// equality on the primary key's leading columns, so both databases read one
+// index range per pair.
+func (db *DB) byValuesStmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	db.byValuesMu.Lock()
+	defer db.byValuesMu.Unlock()
+	if st, ok := db.byValues[n]; ok {
+		return st, nil
+	}
+	var b strings.Builder
+	b.WriteString(`SELECT i.kind, i.value, s.id FROM subject_identifiers i JOIN subjects s ON s.pk = i.subject_pk WHERE `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		b.WriteString("(i.kind = ? AND i.value = ?)")
+	}
+	b.WriteString(" ORDER BY i.kind, i.value, s.id")
+	st, err := db.R.PrepareContext(context.WithoutCancel(ctx), db.Q(b.String()))
+	if err != nil {
+		return nil, err
+	}
+	if db.byValues == nil {
+		db.byValues = map[int]*sql.Stmt{}
+	}
+	db.byValues[n] = st
+	return st, nil
+}
+
+// SubjectsByValues implements store.Store: one query per byValuesMax
+// distinct pairs.
+func (db *DB) SubjectsByValues(ctx context.Context, values []store.KindValue) (map[store.KindValue][]string, error) {
+	for _, kv := range values {
+		if !store.Indexed(kv.Kind) {
+			return nil, notIndexed(kv.Kind)
+		}
+	}
+	values = slices.Compact(slices.SortedFunc(slices.Values(values), func(a, b store.KindValue) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Value, b.Value))
+	}))
+	out := make(map[store.KindValue][]string)
+	for len(values) > 0 {
+		n := min(byValuesMax, len(values))
+		st, err := db.byValuesStmt(ctx, n)
+		if err != nil {
+			return nil, fmt.Errorf("look up values: %w", err)
+		}
+		args := make([]any, 0, 2*n)
+		for _, kv := range values[:n] {
+			args = append(args, kv.Kind, kv.Value)
+		}
+		values = values[n:]
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up values: %w", err)
+		}
+		for rows.Next() {
+			var kv store.KindValue
+			var id string
+			if err := rows.Scan(&kv.Kind, &kv.Value, &id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up values: %w", err)
+			}
+			if ids := out[kv]; len(ids) == 0 || ids[len(ids)-1] != id {
+				out[kv] = append(ids, id)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("look up values: %w", err)
+		}
 	}
 	return out, nil
 }

@@ -530,6 +530,25 @@ func testIdentifierIndex(t *testing.T, s store.Store, c *clock) {
 	if _, err := s.SubjectsByIdentifiers(ctx(t), "email_domain", []string{"y.example"}); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("SubjectsByIdentifiers(email_domain): error = %v, want ErrInvalid", err)
 	}
+	// Several kinds at once, repeated pairs, a value held under one kind
+	// asked under another, and more pairs than one query takes.
+	pairs := []store.KindValue{{Kind: "email", Value: "x@y.example"}, {Kind: "phone", Value: "x@y.example"}, {Kind: "name_key", Value: "chol kim"},
+		{Kind: "email", Value: "x@y.example"}, {Kind: "wallet", Value: "x@y.example"}}
+	for i := range 40 {
+		pairs = append(pairs, store.KindValue{Kind: "email", Value: fmt.Sprintf("nobody%d@y.example", i)})
+	}
+	byValues, err := s.SubjectsByValues(ctx(t), pairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[store.KindValue][]string{{Kind: "email", Value: "x@y.example"}: {"a", "b"}, {Kind: "phone", Value: "x@y.example"}: {"z"},
+		{Kind: "name_key", Value: "chol kim"}: {"B", "b"}}
+	if diff := cmp.Diff(want, byValues); diff != "" {
+		t.Errorf("SubjectsByValues (-want +got):\n%s", diff)
+	}
+	if _, err := s.SubjectsByValues(ctx(t), []store.KindValue{{Kind: "email", Value: "x@y.example"}, {Kind: "email_domain", Value: "y.example"}}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("SubjectsByValues(email_domain): error = %v, want ErrInvalid", err)
+	}
 	// Kinds left out of the index (store.Indexed) are refused, not
 	// answered with nobody: an empty answer would say the value is unique.
 	if ids, err := s.SubjectsByIdentifier(ctx(t), "email_domain", "y.example"); !errors.Is(err, store.ErrInvalid) {
