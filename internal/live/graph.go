@@ -177,7 +177,7 @@ var ErrTooLarge = errors.New("too many stored subjects to cluster in the server"
 func (e *Engine) Clusters(ctx context.Context) ([]graph.Cluster, time.Time, error) {
 	e.clMu.Lock()
 	defer e.clMu.Unlock()
-	gen := e.gen.Load()
+	gen := e.gen.Load() + e.newSubjects.Load()
 	if c := e.clusters; c != nil && c.gen == gen && time.Since(c.at) < clusterTTL {
 		return c.clusters, c.at, nil
 	}

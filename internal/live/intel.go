@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,12 +16,20 @@ import (
 // intel import` reads, told apart by content) and rebuilds the match index.
 // name is the file's name as uploaded; only its base is used. A file
 // that does not parse is an *intel.ParseError and nothing is stored.
-func (e *Engine) ImportIntel(ctx context.Context, name string, data []byte) ([]*intel.Result, error) {
+func (e *Engine) ImportIntel(ctx context.Context, name string, data []byte) (_ []*intel.Result, err error) {
 	dir, err := os.MkdirTemp("", "ringfence-intel-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	// A parse error goes back to the uploader: it names the file as
+	// uploaded, never the server's temporary copy.
+	defer func() {
+		var pe *intel.ParseError
+		if errors.As(err, &pe) {
+			pe.File = strings.TrimPrefix(pe.File, dir+string(filepath.Separator))
+		}
+	}()
 	base := filepath.Base(filepath.Clean("/" + name))
 	if base == "/" || base == "." {
 		base = "upload"

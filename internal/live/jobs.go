@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -137,15 +138,52 @@ func (e *Engine) Jobs() []Job {
 	return out
 }
 
-// JobResult returns a finished job's verdicts as JSON Lines.
-func (e *Engine) JobResult(id string) ([]byte, bool) {
+// JobResult returns a finished job's verdicts as JSON Lines. Without
+// storeIDs the ids of stored subjects the records link to are withheld
+// (see Redact).
+func (e *Engine) JobResult(id string, storeIDs bool) ([]byte, bool) {
 	e.jobs.mu.Lock()
-	defer e.jobs.mu.Unlock()
 	j, ok := e.jobs.all[id]
-	if !ok || j.State != JobDone {
+	var res []byte
+	if ok && j.State == JobDone {
+		res = j.result
+	}
+	e.jobs.mu.Unlock()
+	if res == nil {
 		return nil, false
 	}
-	return j.result, true
+	if storeIDs {
+		return res, true
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	for line := range bytes.Lines(res) {
+		var v screen.Verdict
+		if err := json.Unmarshal(line, &v); err != nil {
+			return nil, false // written by runJob: cannot happen
+		}
+		enc.Encode(Redact(v))
+	}
+	return out.Bytes(), true
+}
+
+// withheld replaces the ids of stored subjects in a hit Redact changes.
+const withheld = "stored subjects (their ids need the subjects:read permission)"
+
+// Redact withholds from a verdict the ids of the stored subjects its links
+// name, for callers who may screen but not read subjects (an ingest key): a
+// program sending arbitrary phones or accounts must not learn who else in
+// the store holds them. The hits, points and explanations stay.
+func Redact(v screen.Verdict) screen.Verdict {
+	hits := make([]screen.Hit, len(v.Hits))
+	for i, h := range v.Hits {
+		if strings.Contains(h.Source, "store") {
+			h.Matched = withheld
+		}
+		hits[i] = h
+	}
+	v.Hits = hits
+	return v
 }
 
 // run works through jobs one at a time: a job already uses both cores.
@@ -255,10 +293,11 @@ func (e *Engine) runJob(ctx context.Context, j *Job) error {
 		}
 		alerts := 0
 		if j.Keep {
-			if _, err := e.st.PutSubjects(ctx, subs); err != nil {
+			put, err := e.st.PutSubjects(ctx, subs)
+			if err != nil {
 				return fmt.Errorf("store records %d–%d: %w", start+1, end, err)
 			}
-			e.gen.Add(1)
+			e.stored(put)
 			for k := range subs {
 				raised, err := e.cfg.Desk.Raise(ctx, subs[k], verdicts[start+k])
 				if err != nil {

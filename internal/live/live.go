@@ -44,9 +44,12 @@ type Engine struct {
 	index  atomic.Pointer[match.Index]
 	loaded atomic.Pointer[time.Time]
 	reload chan struct{}
-	// gen counts writes of subjects through the engine, so cached
-	// clusters know they are stale.
-	gen atomic.Int64
+	// gen counts updates of stored subjects through the engine, and
+	// newSubjects every write, so cached people and clusters know they are
+	// stale.
+	gen         atomic.Int64
+	newSubjects atomic.Int64
+	scr         atomic.Pointer[cachedScreener]
 
 	jobs *jobs
 
@@ -134,11 +137,43 @@ func (e *Engine) Run(ctx context.Context) {
 	}
 }
 
-// screener returns a Screener over the current index. It is made per
-// request: its cache of stored subjects must not outlive their changes.
+// storedTTL bounds how long a Screener's cache of stored subjects (their
+// names, birth dates and homes, read when a record links to them) is
+// trusted: a subject changed by another process is seen within this time,
+// and one changed through this engine at once.
+const storedTTL = 30 * time.Second
+
+type cachedScreener struct {
+	s   *screen.Screener
+	idx *match.Index
+	gen int64
+	at  time.Time
+}
+
+// screener returns a Screener over the current index, shared by requests
+// until the index is rebuilt, a stored subject is changed through the
+// engine, or storedTTL passes: an API screen then costs no reads of the
+// stored subjects it met before.
 func (e *Engine) screener() (*screen.Screener, error) {
-	return screen.New(screen.Config{Intel: e.index.Load(), Rules: e.rules, Store: e.st,
-		Normalize: e.cfg.Normalize, Log: e.log})
+	idx, gen, now := e.index.Load(), e.gen.Load(), time.Now()
+	if c := e.scr.Load(); c != nil && c.idx == idx && c.gen == gen && now.Sub(c.at) < storedTTL {
+		return c.s, nil
+	}
+	s, err := screen.New(screen.Config{Intel: idx, Rules: e.rules, Store: e.st, Normalize: e.cfg.Normalize, Log: e.log})
+	if err != nil {
+		return nil, err
+	}
+	e.scr.Store(&cachedScreener{s: s, idx: idx, gen: gen, at: now})
+	return s, nil
+}
+
+// stored notes subjects written through the engine: updated ones make
+// cached people and clusters stale, new ones only clusters.
+func (e *Engine) stored(r store.PutResult) {
+	e.newSubjects.Add(1)
+	if r.Updated > 0 {
+		e.gen.Add(1)
+	}
 }
 
 // Result is the outcome of screening one record.
@@ -167,7 +202,13 @@ func (e *Engine) Screen(ctx context.Context, rec subject.Record, keep bool) (Res
 		return Result{}, err
 	}
 	ids, problems := subject.Identifiers(&rec, e.cfg.Normalize)
-	v, err := s.Screen(ctx, nil, 0, &rec, ids, problems)
+	// Every linkable value in one query: a query's fixed cost, not the
+	// index lookups, is what a single screen spends on the store.
+	pf, err := s.Prefetch(ctx, [][]subject.Identifier{ids})
+	if err != nil {
+		return Result{}, err
+	}
+	v, err := s.ScreenPrefetched(ctx, nil, pf, 0, &rec, ids, problems)
 	if err != nil {
 		return Result{}, err
 	}
@@ -181,10 +222,11 @@ func (e *Engine) Screen(ctx context.Context, rec subject.Record, keep bool) (Res
 		return Result{}, err
 	}
 	sub.Verdict = &sv
-	if _, err := e.st.PutSubjects(ctx, []store.Subject{sub}); err != nil {
+	put, err := e.st.PutSubjects(ctx, []store.Subject{sub})
+	if err != nil {
 		return Result{}, err
 	}
-	e.gen.Add(1)
+	e.stored(put)
 	res.Stored = true
 	raised, err := e.cfg.Desk.Raise(ctx, sub, v)
 	if err != nil {

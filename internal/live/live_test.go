@@ -111,7 +111,7 @@ func TestBatchJobScreensStoresAndAlertsOnce(t *testing.T) {
 		t.Errorf("levels %v add up to %d", j.Levels, sum)
 	}
 	// The result is one verdict per record, in input order.
-	res, ok := eng.JobResult(j.ID)
+	res, ok := eng.JobResult(j.ID, true)
 	if !ok {
 		t.Fatal("no result")
 	}
@@ -254,5 +254,45 @@ func TestSubjectGraphAndClustersFollowTheRings(t *testing.T) {
 	}
 	if len(found) != 2 {
 		t.Errorf("high clusters cover rings %v, want both", found)
+	}
+}
+
+func TestRedactWithholdsStoredIDsOnly(t *testing.T) {
+	eng, st, _ := newEngine(t)
+	ctx := context.Background()
+	stored := subject.Record{ID: "kept-1", Name: "Ann Lee", Wallets: []string{"0x52908400098527886E0F7030069857D2E4169EE7"},
+		Raw: json.RawMessage(`{"id":"kept-1"}`)}
+	if _, err := eng.Screen(ctx, stored, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Subject(ctx, "kept-1"); err != nil {
+		t.Fatal(err)
+	}
+	rec := subject.Record{ID: "new-1", Name: "Bo Kim", Wallets: stored.Wallets, Raw: json.RawMessage(`{"id":"new-1"}`)}
+	res, err := eng.Screen(ctx, rec, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var link *screen.Hit
+	for i, h := range res.Verdict.Hits {
+		if h.Source == "store" {
+			link = &res.Verdict.Hits[i]
+		}
+	}
+	if link == nil || !strings.Contains(link.Matched, "kept-1") {
+		t.Fatalf("no store link naming kept-1: %+v", res.Verdict.Hits)
+	}
+	red := live.Redact(res.Verdict)
+	for i, h := range red.Hits {
+		orig := res.Verdict.Hits[i]
+		if strings.Contains(h.Matched, "kept-1") {
+			t.Errorf("redacted hit still names the stored subject: %+v", h)
+		}
+		if h.Points != orig.Points || h.Explanation != orig.Explanation || h.Rule != orig.Rule {
+			t.Errorf("redaction changed more than matched: %+v vs %+v", h, orig)
+		}
+	}
+	if red.Score != res.Verdict.Score || !strings.Contains(link.Matched, "kept-1") {
+		t.Error("Redact changed the verdict it was given")
 	}
 }
