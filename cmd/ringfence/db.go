@@ -65,10 +65,11 @@ Flags:
 Example:
   $ ringfence db status --db postgres://ringfence@db.internal/ringfence
   database: ringfence@db.internal/ringfence (postgres)
-  schema version: 3 (this ringfence knows up to 3)
+  schema version: 4 (this ringfence knows up to 4)
     1  0001_subjects_indicators  applied 2026-11-20T10:01:02Z
     2  0002_cases_audit          applied 2026-11-20T10:01:02Z
     3  0003_sync_state           applied 2026-11-20T10:01:02Z
+    4  0004_access_cases         applied 2026-11-20T10:01:02Z
 `,
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {

@@ -133,7 +133,7 @@ func TestImportStoresRecordsOnceAndReplacesChangedOnes(t *testing.T) {
 				t.Errorf("db stats: exit %d: %s%s", code, out, errOut)
 			}
 			out, errOut, code = ringfenceDB(t, db, "db", "status")
-			if code != 0 || !strings.Contains(out, "schema version: 3 (this ringfence knows up to 3)") {
+			if code != 0 || !strings.Contains(out, "schema version: 4 (this ringfence knows up to 4)") {
 				t.Errorf("db status: exit %d: %s%s", code, out, errOut)
 			}
 		})
@@ -208,11 +208,11 @@ func TestDBMigrateAndStatus(t *testing.T) {
 		t.Errorf("status of a missing database: exit %d: %s", code, errOut)
 	}
 	out, errOut, code := ringfenceDB(t, db, "db", "migrate")
-	if code != 0 || !strings.Contains(out, "from schema version 0 to 3") {
+	if code != 0 || !strings.Contains(out, "from schema version 0 to 4") {
 		t.Errorf("migrate: exit %d: %s%s", code, out, errOut)
 	}
 	out, _, code = ringfenceDB(t, db, "db", "migrate")
-	if code != 0 || !strings.Contains(out, "at schema version 3, the latest") {
+	if code != 0 || !strings.Contains(out, "at schema version 4, the latest") {
 		t.Errorf("migrate again: exit %d: %s", code, out)
 	}
 	// A database from the future is refused by every command.
@@ -225,7 +225,7 @@ func TestDBMigrateAndStatus(t *testing.T) {
 	}
 	raw.Close()
 	_, errOut, code = ringfenceDB(t, db, "import", "-")
-	if code != 1 || !strings.Contains(errOut, "version 7") || !strings.Contains(errOut, "up to version 3") {
+	if code != 1 || !strings.Contains(errOut, "version 7") || !strings.Contains(errOut, "up to version 4") {
 		t.Errorf("import into a newer database: exit %d: %s", code, errOut)
 	}
 	out, errOut, code = ringfenceDB(t, db, "db", "status")

@@ -43,6 +43,9 @@ type command struct {
 func commands() []command {
 	return []command{
 		screenCommand(),
+		serveCommand(),
+		usersCommand(),
+		keysCommand(),
 		clusterCommand(),
 		graphCommand(),
 		rulesCommand(),
