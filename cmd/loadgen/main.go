@@ -34,6 +34,7 @@ func main() {
 	warm := flag.Duration("warmup", 3*time.Second, "load before measuring, not counted")
 	rate := flag.Float64("rate", 0, "requests per second in all (0: as fast as answers come)")
 	keep := flag.Bool("store", false, "ask the server to store each record (?store=true)")
+	timeline := flag.Bool("timeline", false, "also print requests and the worst latency of every second")
 	flag.Parse()
 	if *key == "" || *file == "" {
 		fmt.Fprintln(os.Stderr, "loadgen: -key and -records are required")
@@ -50,6 +51,9 @@ func main() {
 	}
 	r := run(endpoint, *key, bodies, *conns, *warm, *dur, *rate)
 	r.print(os.Stdout, *conns, *rate)
+	if *timeline {
+		r.printTimeline(os.Stdout)
+	}
 	if r.errors > 0 {
 		os.Exit(1)
 	}
@@ -82,6 +86,7 @@ func readRecords(path string) ([][]byte, error) {
 
 type result struct {
 	lat      []time.Duration
+	done     []time.Time // when each of lat ended
 	errors   int64
 	statuses map[int]int64
 	elapsed  time.Duration
@@ -95,28 +100,15 @@ func run(endpoint, key string, bodies [][]byte, conns int, warm, dur time.Durati
 	var measuring atomic.Bool
 	ctx, cancel := context.WithTimeout(context.Background(), warm+dur)
 	defer cancel()
-	// With a rate, a ticker hands out the right to send; requests queue
-	// behind a slow answer, and latency counts from when the tick came
-	// (no coordinated omission).
-	var tickets chan time.Time
+	// With a rate, each connection keeps its own schedule, as wrk2 does:
+	// connection c sends its k-th request at begin + (k*conns + c)/rate. A
+	// request late because the one before was slow goes at once, and its
+	// latency counts from when it was due, not when it went (no
+	// coordinated omission).
+	begin := time.Now()
+	var every time.Duration
 	if rate > 0 {
-		tickets = make(chan time.Time, conns*4)
-		go func() {
-			interval := time.Duration(float64(time.Second) / rate)
-			start := time.Now()
-			for i := int64(0); ; i++ {
-				due := start.Add(time.Duration(i) * interval)
-				if d := time.Until(due); d > 0 {
-					time.Sleep(d)
-				}
-				select {
-				case tickets <- due:
-				case <-ctx.Done():
-					close(tickets)
-					return
-				}
-			}
-		}()
+		every = time.Duration(float64(time.Second) * float64(conns) / rate)
 	}
 	res := &result{statuses: map[int]int64{}}
 	var mu sync.Mutex
@@ -131,19 +123,20 @@ func run(endpoint, key string, bodies [][]byte, conns int, warm, dur time.Durati
 	for c := 0; c < conns; c++ {
 		wg.Add(1)
 		go func() {
+			due := begin.Add(time.Duration(c) * every / time.Duration(conns))
 			defer wg.Done()
 			var lat []time.Duration
+			var done []time.Time
 			var errs int64
 			statuses := map[int]int64{}
 			first := ""
 			for ctx.Err() == nil {
 				start := time.Now()
-				if tickets != nil {
-					due, ok := <-tickets
-					if !ok {
-						break
+				if every > 0 {
+					if d := time.Until(due); d > 0 {
+						time.Sleep(d)
 					}
-					start = due
+					start, due = due, due.Add(every)
 				}
 				body := bodies[next.Add(1)%int64(len(bodies))]
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
@@ -169,9 +162,11 @@ func run(endpoint, key string, bodies [][]byte, conns int, warm, dur time.Durati
 					continue
 				}
 				lat = append(lat, el)
+				done = append(done, time.Now())
 			}
 			mu.Lock()
 			res.lat = append(res.lat, lat...)
+			res.done = append(res.done, done...)
 			res.errors += errs
 			for k, v := range statuses {
 				res.statuses[k] += v
@@ -189,13 +184,35 @@ func run(endpoint, key string, bodies [][]byte, conns int, warm, dur time.Durati
 	return res
 }
 
+// printTimeline shows each second's answers and worst latency: a stall
+// (a GC pause, a lock) shows as a second with few answers and a long worst.
+func (r *result) printTimeline(w io.Writer) {
+	if len(r.done) == 0 {
+		return
+	}
+	start := slices.MinFunc(r.done, func(a, b time.Time) int { return a.Compare(b) })
+	n := map[int]int{}
+	worst := map[int]time.Duration{}
+	last := 0
+	for i, t := range r.done {
+		s := int(t.Sub(start) / time.Second)
+		n[s]++
+		worst[s] = max(worst[s], r.lat[i])
+		last = max(last, s)
+	}
+	for s := 0; s <= last; s++ {
+		fmt.Fprintf(w, "%3d s  %6d answers  worst %8.2f ms\n", s, n[s], float64(worst[s].Microseconds())/1000)
+	}
+}
+
 func (r *result) print(w io.Writer, conns int, rate float64) {
-	slices.Sort(r.lat)
+	lat := slices.Clone(r.lat)
+	slices.Sort(lat)
 	pct := func(p float64) time.Duration {
-		if len(r.lat) == 0 {
+		if len(lat) == 0 {
 			return 0
 		}
-		return r.lat[min(len(r.lat)-1, int(p*float64(len(r.lat))))]
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
 	}
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 	mode := "closed loop (as fast as answers come)"
@@ -203,8 +220,8 @@ func (r *result) print(w io.Writer, conns int, rate float64) {
 		mode = fmt.Sprintf("open loop at %.0f requests/s", rate)
 	}
 	fmt.Fprintf(w, "%d connections, %s, %.1f s measured\n", conns, mode, r.elapsed.Seconds())
-	fmt.Fprintf(w, "requests ok: %d  errors: %d  throughput: %.0f requests/s\n", len(r.lat), r.errors,
-		float64(len(r.lat))/r.elapsed.Seconds())
+	fmt.Fprintf(w, "requests ok: %d  errors: %d  throughput: %.0f requests/s\n", len(lat), r.errors,
+		float64(len(lat))/r.elapsed.Seconds())
 	fmt.Fprintf(w, "latency p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", ms(pct(.5)), ms(pct(.9)), ms(pct(.99)),
 		ms(pct(.999)), ms(pct(1)))
 	if r.errors > 0 {

@@ -297,7 +297,7 @@ func (e *Engine) runJob(ctx context.Context, j *Job) error {
 			if err != nil {
 				return fmt.Errorf("store records %d–%d: %w", start+1, end, err)
 			}
-			e.stored(put)
+			e.stored(subs, put)
 			for k := range subs {
 				raised, err := e.cfg.Desk.Raise(ctx, subs[k], verdicts[start+k])
 				if err != nil {

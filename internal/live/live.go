@@ -50,6 +50,10 @@ type Engine struct {
 	gen         atomic.Int64
 	newSubjects atomic.Int64
 	scr         atomic.Pointer[cachedScreener]
+	held        atomic.Pointer[held]
+	// heldMu orders adds to held against its replacement by a new scan,
+	// so no value stored meanwhile is lost between the two.
+	heldMu sync.Mutex
 
 	jobs *jobs
 
@@ -80,8 +84,11 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// Ready reports whether the engine has an index to screen with.
-func (e *Engine) Ready() bool { return e.index.Load() != nil }
+// Ready reports whether the engine has an index to screen with and has
+// read which values the stored subjects hold: until then every screen asks
+// the store about every value, several times the work, and a load balancer
+// should send traffic elsewhere.
+func (e *Engine) Ready() bool { return e.index.Load() != nil && e.held.Load() != nil }
 
 // IndexStats describes the loaded intelligence and when it was loaded.
 func (e *Engine) IndexStats() (match.Stats, time.Time) {
@@ -122,6 +129,7 @@ const reloadEvery = 5 * time.Minute
 // Run keeps the index current and runs batch jobs until ctx ends.
 func (e *Engine) Run(ctx context.Context) {
 	go e.jobs.run(ctx)
+	go e.scanHeld(ctx)
 	t := time.NewTicker(reloadEvery)
 	defer t.Stop()
 	for {
@@ -137,6 +145,35 @@ func (e *Engine) Run(ctx context.Context) {
 	}
 }
 
+// scanHeld keeps the set of held values current (see held). Until the
+// first scan ends every value is looked up in the store.
+func (e *Engine) scanHeld(ctx context.Context) {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		if h := e.held.Load(); h == nil || h.due(time.Now()) {
+			nh, err := scanHeld(ctx, e.st)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				e.log.Error("scan stored values", "err", err)
+			} else {
+				e.heldMu.Lock()
+				nh.since(e.held.Load())
+				e.held.Store(nh)
+				e.heldMu.Unlock()
+				e.log.Debug("stored values scanned", "values", len(nh.sorted), "seconds", nh.took.Seconds())
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // storedTTL bounds how long a Screener's cache of stored subjects (their
 // names, birth dates and homes, read when a record links to them) is
 // trusted: a subject changed by another process is seen within this time,
@@ -144,10 +181,11 @@ func (e *Engine) Run(ctx context.Context) {
 const storedTTL = 30 * time.Second
 
 type cachedScreener struct {
-	s   *screen.Screener
-	idx *match.Index
-	gen int64
-	at  time.Time
+	s    *screen.Screener
+	idx  *match.Index
+	held *held
+	gen  int64
+	at   time.Time
 }
 
 // screener returns a Screener over the current index, shared by requests
@@ -155,21 +193,31 @@ type cachedScreener struct {
 // engine, or storedTTL passes: an API screen then costs no reads of the
 // stored subjects it met before.
 func (e *Engine) screener() (*screen.Screener, error) {
-	idx, gen, now := e.index.Load(), e.gen.Load(), time.Now()
-	if c := e.scr.Load(); c != nil && c.idx == idx && c.gen == gen && now.Sub(c.at) < storedTTL {
+	idx, h, gen, now := e.index.Load(), e.held.Load(), e.gen.Load(), time.Now()
+	if c := e.scr.Load(); c != nil && c.idx == idx && c.held == h && c.gen == gen && now.Sub(c.at) < storedTTL {
 		return c.s, nil
 	}
-	s, err := screen.New(screen.Config{Intel: idx, Rules: e.rules, Store: e.st, Normalize: e.cfg.Normalize, Log: e.log})
+	var linker screen.Linker = e.st
+	if h != nil {
+		linker = heldLinker{e.st, h}
+	}
+	s, err := screen.New(screen.Config{Intel: idx, Rules: e.rules, Store: linker, Normalize: e.cfg.Normalize, Log: e.log})
 	if err != nil {
 		return nil, err
 	}
-	e.scr.Store(&cachedScreener{s: s, idx: idx, gen: gen, at: now})
+	e.scr.Store(&cachedScreener{s: s, idx: idx, held: h, gen: gen, at: now})
 	return s, nil
 }
 
-// stored notes subjects written through the engine: updated ones make
-// cached people and clusters stale, new ones only clusters.
-func (e *Engine) stored(r store.PutResult) {
+// stored notes subjects written through the engine: their values are held
+// from now on, updated ones make cached people and clusters stale, new ones
+// only clusters.
+func (e *Engine) stored(subs []store.Subject, r store.PutResult) {
+	e.heldMu.Lock()
+	if h := e.held.Load(); h != nil {
+		h.add(subs)
+	}
+	e.heldMu.Unlock()
 	e.newSubjects.Add(1)
 	if r.Updated > 0 {
 		e.gen.Add(1)
@@ -226,7 +274,7 @@ func (e *Engine) Screen(ctx context.Context, rec subject.Record, keep bool) (Res
 	if err != nil {
 		return Result{}, err
 	}
-	e.stored(put)
+	e.stored([]store.Subject{sub}, put)
 	res.Stored = true
 	raised, err := e.cfg.Desk.Raise(ctx, sub, v)
 	if err != nil {

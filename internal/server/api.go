@@ -187,21 +187,22 @@ func (s *Server) screen(w http.ResponseWriter, r *http.Request, p access.Princip
 		s.fail(w, r, err)
 		return
 	}
-	var line bytes.Buffer
-	if err := json.Compact(&line, body); err != nil {
-		badField(w, "body", "not valid JSON: "+err.Error())
-		return
-	}
-	rec, err := subject.NewJSONLReader(&line, "request").Next()
-	if errors.Is(err, io.EOF) {
+	if len(bytes.TrimSpace(body)) == 0 {
 		badField(w, "body", "empty; a subject record object is required")
 		return
 	}
+	rec, err := subject.DecodeRecord(body, "request")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	select {
+	case s.screening <- struct{}{}:
+	case <-r.Context().Done():
+		return
+	}
 	res, err := s.eng.Screen(r.Context(), rec, keep)
+	<-s.screening
 	if err != nil {
 		s.fail(w, r, err)
 		return

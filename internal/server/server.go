@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,6 +52,12 @@ type Server struct {
 	mux     *http.ServeMux
 	limits  *limiter
 	metrics *metrics
+	// screening admits single-record screens a few at a time, first come
+	// first served (a channel queues its waiters in order). Screening is
+	// CPU work with a few reads: more at once than cores only makes each
+	// slower, and the database pools hand a freed connection to a random
+	// waiter, which under load left some requests waiting for seconds.
+	screening chan struct{}
 }
 
 // New returns a Server with every route registered.
@@ -65,7 +72,8 @@ func New(cfg Config) *Server {
 		cfg.MaxUpload = 64 << 20
 	}
 	s := &Server{cfg: cfg, st: cfg.Store, eng: cfg.Engine, desk: cfg.Desk, auth: cfg.Auth, log: cfg.Log,
-		mux: http.NewServeMux(), limits: newLimiter(cfg.RateLimit), metrics: newMetrics(cfg.Engine)}
+		mux: http.NewServeMux(), limits: newLimiter(cfg.RateLimit), metrics: newMetrics(cfg.Engine),
+		screening: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.endpoint(rt))
 	}

@@ -51,6 +51,45 @@ func NewJSONLReader(r io.Reader, file string) *JSONLReader {
 	return &JSONLReader{file: file, r: bufio.NewReaderSize(r, 64<<10), seen: &ids{}}
 }
 
+// decode reads and validates one record object.
+func decode(obj []byte, file string, line int) (Record, error) {
+	rec, ok := decodeFast(obj)
+	var fe *fieldError
+	if !ok {
+		rec, fe = decodeJSON(obj)
+	}
+	if fe == nil {
+		fe = validate(&rec)
+	}
+	if fe != nil {
+		return Record{}, &LineError{File: file, Line: line, Field: fe.field, Reason: fe.reason}
+	}
+	return rec, nil
+}
+
+// DecodeRecord reads one record object on its own, as an API request
+// carries it (on one line or pretty-printed), with the checks and errors of
+// the JSON Lines reader; file names it in messages. Raw is obj compacted.
+func DecodeRecord(obj []byte, file string) (Record, error) {
+	if len(obj) > MaxLineBytes*2 {
+		return Record{}, &LineError{File: file, Line: 1, Reason: errLineTooLong.Error()}
+	}
+	var line bytes.Buffer
+	if err := json.Compact(&line, obj); err != nil {
+		return Record{}, &LineError{File: file, Line: 1, Reason: "not valid JSON: " + err.Error()}
+	}
+	b := bytes.TrimPrefix(line.Bytes(), []byte("\xef\xbb\xbf"))
+	if len(b) > MaxLineBytes {
+		return Record{}, &LineError{File: file, Line: 1, Reason: errLineTooLong.Error()}
+	}
+	rec, err := decode(b, file, 1)
+	if err != nil {
+		return Record{}, err
+	}
+	rec.Raw, rec.Line = b, 1
+	return rec, nil
+}
+
 var errLineTooLong = fmt.Errorf("line longer than %d bytes", MaxLineBytes)
 
 // readLine returns the next line without its end. A line over the limit is
@@ -110,16 +149,9 @@ func (j *JSONLReader) Next() (Record, error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		rec, ok := decodeFast(line)
-		var fe *fieldError
-		if !ok {
-			rec, fe = decodeJSON(line)
-		}
-		if fe == nil {
-			fe = validate(&rec)
-		}
-		if fe != nil {
-			return Record{}, &LineError{File: j.file, Line: j.line, Field: fe.field, Reason: fe.reason}
+		rec, err := decode(line, j.file, j.line)
+		if err != nil {
+			return Record{}, err
 		}
 		if first, dup := j.seen.add(rec.ID, j.line); dup {
 			return Record{}, &LineError{File: j.file, Line: j.line, Field: "id",

@@ -387,3 +387,34 @@ func TestIDSetFindsEveryDuplicateAcrossGrowth(t *testing.T) {
 		}
 	}
 }
+
+// An API request's record reads as the same line of a JSON Lines file would,
+// however it is indented, and its Raw reads back to the same record.
+func FuzzDecodeRecord(f *testing.F) {
+	for _, s := range []string{
+		`{"id":"a1","name":"Kim Chol","emails":["kc@example.com"]}`,
+		"{\n  \"id\": \"a2\",\n  \"birth_date\": \"1990-01-02\",\n  \"addresses\": [{\"kind\": \"home\", \"city\": \"Seoul\"}]\n}",
+		`{"id":"a3","birth_date":"1990-13-45"}`,
+		`{"name":"no id"}`,
+		`[1,2]`, `"x"`, `null`, `{`, "\xef\xbb\xbf{\"id\":\"bom\"}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rec, err := DecodeRecord(b, "request")
+		var le *LineError
+		if err != nil {
+			if !errors.As(err, &le) || le.File != "request" {
+				t.Fatalf("error %v is not a LineError of the request", err)
+			}
+			return
+		}
+		if !json.Valid(rec.Raw) || bytes.ContainsAny(rec.Raw, "\n") {
+			t.Fatalf("Raw %q is not one line of JSON", rec.Raw)
+		}
+		line, err := NewJSONLReader(bytes.NewReader(append(bytes.Clone(rec.Raw), '\n')), "f").Next()
+		if err != nil || line.ID != rec.ID || line.Name != rec.Name || line.BirthDate != rec.BirthDate {
+			t.Fatalf("Raw reads back as %+v, %v; want %+v", line, err, rec)
+		}
+	})
+}
