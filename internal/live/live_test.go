@@ -43,6 +43,12 @@ func newEngine(t *testing.T) (*live.Engine, store.Store, *cases.Desk) {
 	rctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
 	go eng.Run(rctx)
+	// As a load balancer would, wait until the engine says it is ready.
+	for deadline := time.Now().Add(10 * time.Second); !eng.Ready(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the engine never became ready")
+		}
+	}
 	return eng, st, desk
 }
 

@@ -585,12 +585,21 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, p access.Princ
 	if r.ContentLength != 0 && !decode(w, r, &body) {
 		return
 	}
+	a, err := s.st.Alert(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	c, err := s.desk.OpenCase(r.Context(), p.Name, id, body.Title)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, caseView(c))
+	status := http.StatusCreated
+	if a.CaseID == c.ID {
+		status = http.StatusOK // it was in this case already
+	}
+	writeJSON(w, status, caseView(c))
 }
 
 type caseJSON struct {

@@ -65,6 +65,12 @@ func newStack(t *testing.T, opts ...func(*Config)) *stack {
 	ectx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { eng.Run(ectx) })
+	// As a load balancer would, wait until the engine says it is ready.
+	for deadline := time.Now().Add(10 * time.Second); !eng.Ready(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the engine never became ready")
+		}
+	}
 	t.Cleanup(func() { stop(); wg.Wait() })
 	// Batch jobs a test left running finish before the engine stops, so
 	// none writes to a store being closed.

@@ -87,6 +87,11 @@ func newStackWith(t *testing.T, wrap func(store.Store) store.Store) *stack {
 	}
 	desk.IndicatorsChanged = engine.Reload
 	go engine.Run(ctx)
+	for deadline := time.Now().Add(10 * time.Second); !engine.Ready(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the engine never became ready")
+		}
+	}
 	h := web.New(web.Deps{Store: seen, Engine: engine, Desk: desk, Auth: access.NewAuthenticator(st), Log: log})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
