@@ -103,7 +103,7 @@ Example:
 				return usagef("users %s needs one NAME", pos[0])
 			}
 			name := pos[1]
-			if !validUserName(name) {
+			if !access.ValidUserName(name) {
 				return usagef("user name %q: 1–64 letters, digits, '.', '_', '-' or '@'", name)
 			}
 			u, err := st.User(ctx, name)
@@ -167,18 +167,6 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-func validUserName(n string) bool {
-	if n == "" || len(n) > 64 {
-		return false
-	}
-	for _, c := range n {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._-@", c)) {
-			return false
-		}
-	}
-	return true
 }
 
 func keysCommand() command {

@@ -54,6 +54,20 @@ var Roles = []string{store.RoleAdmin, store.RoleAnalyst, store.RoleViewer, store
 // ValidRole reports whether role is one of Roles.
 func ValidRole(role string) bool { return slices.Contains(Roles, role) }
 
+// ValidUserName keeps user names printable and short: they appear in
+// logs, the audit log and HTML. 1–64 letters, digits, '.', '_', '-' or '@'.
+func ValidUserName(n string) bool {
+	if n == "" || len(n) > 64 {
+		return false
+	}
+	for _, c := range n {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '@') {
+			return false
+		}
+	}
+	return true
+}
+
 // Allowed reports whether role grants p.
 func Allowed(role string, p Permission) bool { return slices.Contains(grants[role], p) }
 

@@ -1028,7 +1028,7 @@ func (s *Server) putUser(w http.ResponseWriter, r *http.Request, p access.Princi
 	if !decode(w, r, &body) {
 		return
 	}
-	if !validName(body.Name) {
+	if !access.ValidUserName(body.Name) {
 		badField(w, "name", "1–64 letters, digits, '.', '_', '-' or '@'")
 		return
 	}
@@ -1067,20 +1067,6 @@ func (s *Server) putUser(w http.ResponseWriter, r *http.Request, p access.Princi
 		return
 	}
 	writeJSON(w, http.StatusOK, userJSON{Name: u.Name, Role: u.Role, Disabled: u.Disabled, CreatedAt: u.CreatedAt})
-}
-
-// validName keeps user names printable and short: they appear in logs,
-// the audit log and HTML.
-func validName(n string) bool {
-	if n == "" || len(n) > 64 {
-		return false
-	}
-	for _, c := range n {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._-@", c)) {
-			return false
-		}
-	}
-	return true
 }
 
 type keyJSON struct {
