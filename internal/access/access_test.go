@@ -252,3 +252,35 @@ func TestRoles(t *testing.T) {
 		}
 	}
 }
+
+func TestSignInLocksANameAfterRepeatedFailures(t *testing.T) {
+	f := newFake()
+	h, _ := HashPassword("a long enough password")
+	f.users["mina"] = store.User{Name: "mina", Role: store.RoleAnalyst, PasswordHash: h}
+	a := NewAuthenticator(f)
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	a.now = func() time.Time { return now }
+	ctx := context.Background()
+	for i := range freeAttempts {
+		if _, _, err := a.SignIn(ctx, "Mina", "guess number "+string(rune('a'+i))); !errors.Is(err, ErrUnauthenticated) {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	// Locked now, the right password included, and whatever the case.
+	if _, _, err := a.SignIn(ctx, "mina", "a long enough password"); !errors.Is(err, ErrUnauthenticated) || !strings.Contains(err.Error(), "locked") {
+		t.Fatalf("the right password during the lock: %v", err)
+	}
+	// Another name is not locked by mina's failures, existing or not.
+	if _, _, err := a.SignIn(ctx, "nobody", "whatever it is"); err == nil || strings.Contains(err.Error(), "locked") {
+		t.Errorf("another name: %v", err)
+	}
+	now = now.Add(time.Minute)
+	if _, _, err := a.SignIn(ctx, "mina", "a long enough password"); err != nil {
+		t.Fatalf("after the lock: %v", err)
+	}
+	// Success resets the count: one more failure does not lock.
+	a.SignIn(ctx, "mina", "one more bad guess")
+	if _, _, err := a.SignIn(ctx, "mina", "a long enough password"); err != nil {
+		t.Errorf("after a success and one failure: %v", err)
+	}
+}

@@ -42,7 +42,27 @@ type Authenticator struct {
 
 	mu   sync.Mutex
 	keys map[string]cachedKey // by key id
+
+	failMu sync.Mutex
+	fails  map[string]*failures // by lower-cased user name
 }
+
+// failures counts a name's sign-ins refused in a row.
+type failures struct {
+	n     int
+	until time.Time // no attempt is checked before this
+}
+
+// Sign-in throttling: after freeAttempts refusals in a row a name is locked
+// for a minute, doubling with each further refusal up to maxLock. It is kept
+// per name, existing or not, so it tells no one which names exist, and it
+// makes guessing one person's password take years rather than days
+// (Argon2id alone allows ~30 guesses a second a core).
+const (
+	freeAttempts = 5
+	maxLock      = 15 * time.Minute
+	maxTracked   = 100_000
+)
 
 type cachedKey struct {
 	key     store.APIKey
@@ -51,7 +71,7 @@ type cachedKey struct {
 
 // NewAuthenticator returns an Authenticator over st.
 func NewAuthenticator(st Keeper) *Authenticator {
-	return &Authenticator{st: st, now: time.Now, keys: map[string]cachedKey{}}
+	return &Authenticator{st: st, now: time.Now, keys: map[string]cachedKey{}, fails: map[string]*failures{}}
 }
 
 // Authenticate reads an API key (Authorization: Bearer, or X-API-Key) or
@@ -142,6 +162,40 @@ func (a *Authenticator) session(ctx context.Context, token string) (Principal, e
 // password and a disabled user are one error, so sign-in tells no one which
 // names exist.
 func (a *Authenticator) SignIn(ctx context.Context, name, password string) (token string, s store.Session, err error) {
+	key := strings.ToLower(name)
+	now := a.now()
+	a.failMu.Lock()
+	f := a.fails[key]
+	locked := f != nil && now.Before(f.until)
+	a.failMu.Unlock()
+	if locked {
+		return "", store.Session{}, fmt.Errorf("sign-in as %q refused: locked after %d failures: %w", name, f.n, ErrUnauthenticated)
+	}
+	token, s, err = a.signIn(ctx, name, password)
+	if errors.Is(err, ErrUnauthenticated) {
+		a.failMu.Lock()
+		if len(a.fails) >= maxTracked {
+			clear(a.fails) // a flood of names must not grow memory without end
+		}
+		f := a.fails[key]
+		if f == nil {
+			f = &failures{}
+			a.fails[key] = f
+		}
+		f.n++
+		if f.n >= freeAttempts {
+			f.until = now.Add(min(maxLock, time.Minute<<min(f.n-freeAttempts, 10)))
+		}
+		a.failMu.Unlock()
+	} else if err == nil {
+		a.failMu.Lock()
+		delete(a.fails, key)
+		a.failMu.Unlock()
+	}
+	return token, s, err
+}
+
+func (a *Authenticator) signIn(ctx context.Context, name, password string) (token string, s store.Session, err error) {
 	u, err := a.st.User(ctx, name)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", store.Session{}, err
