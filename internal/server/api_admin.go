@@ -24,6 +24,19 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, p access.Principa
 		return
 	}
 	q.AfterID = int64(after)
+	before, ok := queryInt(w, r, "before", 0, 0, 1<<62)
+	if !ok {
+		return
+	}
+	q.BeforeID = int64(before)
+	switch r.URL.Query().Get("order") {
+	case "", "oldest":
+	case "newest":
+		q.Newest = true
+	default:
+		badField(w, "order", "oldest (the default) or newest")
+		return
+	}
 	evs, err := s.st.Audit(r.Context(), q)
 	if err != nil {
 		s.fail(w, r, err)

@@ -116,7 +116,8 @@ type Store interface {
 	// AppendAudit appends to the audit log and returns the event with its
 	// ID and, when zero, At set.
 	AppendAudit(ctx context.Context, ev AuditEvent) (AuditEvent, error)
-	// Audit returns the audit events matching q in ID order.
+	// Audit returns the audit events matching q in ID order, or newest
+	// first with q.Newest.
 	Audit(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
 
 	// Stats counts rows per table and identifiers per kind and lists the
@@ -491,7 +492,12 @@ type AuditQuery struct {
 	Object  string
 	Since   time.Time
 	AfterID int64
-	Limit   int
+	// BeforeID selects events with smaller IDs: the cursor of a newest-first
+	// listing.
+	BeforeID int64
+	// Newest lists newest first (ID descending) instead of oldest first.
+	Newest bool
+	Limit  int
 }
 
 // Stats describes what a store holds.

@@ -249,75 +249,11 @@ func caseHistory(ev store.CaseEvent, onSubject bool) historyItem {
 	return h
 }
 
-// auditWindows are the spans lastAudit looks back over, shortest first:
-// a view wants the newest events, which the last hour or day usually
-// holds; 0 is the whole log.
-var auditWindows = []time.Duration{time.Hour, 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour,
-	365 * 24 * time.Hour, 0}
-
 // lastAudit returns the newest n audit events matching q with ids below
-// before (0: no bound), newest first. The store lists the log oldest first
-// only, so this reads back over widening spans of time until one holds n
-// events: a look at the log reads the last hour, not the years before it.
-// (A store order by newest, or a before-id cursor, would make it one
-// query.)
+// before (0: no bound), newest first: one query down the log's index.
 func (u *ui) lastAudit(ctx context.Context, q store.AuditQuery, before int64, n int) ([]store.AuditEvent, error) {
-	end := u.now()
-	if before != 0 {
-		// The cursor's own event says from when to look back.
-		evs, err := u.Store.Audit(ctx, store.AuditQuery{AfterID: before - 1, Limit: 1})
-		if err != nil {
-			return nil, err
-		}
-		if len(evs) == 1 {
-			end = evs[0].At
-		}
-	}
-	for _, span := range auditWindows {
-		wq := q
-		if span != 0 {
-			wq.Since = end.Add(-span)
-		}
-		evs, err := u.auditTail(ctx, wq, before, n)
-		if err != nil || len(evs) >= n || span == 0 {
-			return evs, err
-		}
-	}
-	return nil, nil // not reached: the last span is the whole log
-}
-
-// auditTail reads the events matching q in pages and keeps the last n
-// below before, newest first.
-func (u *ui) auditTail(ctx context.Context, q store.AuditQuery, before int64, n int) ([]store.AuditEvent, error) {
-	const chunk = 1000
-	var tail []store.AuditEvent
-	q.Limit = chunk
-	for {
-		evs, err := u.Store.Audit(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		done := len(evs) < chunk
-		for _, ev := range evs {
-			if before != 0 && ev.ID >= before {
-				done = true
-				break
-			}
-			tail = append(tail, ev)
-			if len(tail) > 2*n {
-				tail = slices.Clone(tail[len(tail)-n:])
-			}
-		}
-		if done {
-			break
-		}
-		q.AfterID = evs[len(evs)-1].ID
-	}
-	if len(tail) > n {
-		tail = tail[len(tail)-n:]
-	}
-	slices.Reverse(tail)
-	return tail, nil
+	q.Newest, q.BeforeID, q.Limit = true, before, n
+	return u.Store.Audit(ctx, q)
 }
 
 // graphJSON is a subject's neighbourhood as graph.js draws it.

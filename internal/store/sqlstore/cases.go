@@ -562,8 +562,15 @@ func (db *DB) Audit(ctx context.Context, q store.AuditQuery) ([]store.AuditEvent
 	if !q.Since.IsZero() {
 		where, args = append(where, "at >= ?"), append(args, store.Micros(q.Since))
 	}
+	if q.BeforeID > 0 {
+		where, args = append(where, "id < ?"), append(args, q.BeforeID)
+	}
+	order := " ORDER BY id"
+	if q.Newest {
+		order = " ORDER BY id DESC"
+	}
 	rows, err := db.R.QueryContext(ctx, db.Q(`SELECT id, at, actor, action, object, detail FROM audit_log WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY id`+limit(q.Limit)), args...)
+		strings.Join(where, " AND ")+order+limit(q.Limit)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}

@@ -1102,6 +1102,10 @@ func testAudit(t *testing.T, s store.Store, c *clock) {
 		{"by object", store.AuditQuery{Object: "case:1"}, []store.AuditEvent{e2}},
 		{"since", store.AuditQuery{Since: c.now()}, []store.AuditEvent{e2}},
 		{"page", store.AuditQuery{AfterID: e1.ID, Limit: 1}, []store.AuditEvent{e2}},
+		{"newest", store.AuditQuery{Newest: true}, []store.AuditEvent{e3, e2, e1}},
+		{"newest page", store.AuditQuery{Newest: true, Limit: 2}, []store.AuditEvent{e3, e2}},
+		{"newest before", store.AuditQuery{Newest: true, BeforeID: e3.ID, Limit: 1}, []store.AuditEvent{e2}},
+		{"newest by actor before", store.AuditQuery{Newest: true, Actor: "ana", BeforeID: e3.ID}, []store.AuditEvent{e1}},
 	} {
 		got, err := s.Audit(ctx(t), tc.q)
 		if err != nil {
