@@ -128,41 +128,31 @@ type Stats struct {
 	IgnoredShortPrefixes int
 }
 
-// indicator is the part of a store.Indicator a hit reports, kept compact
-// because an index may hold millions.
-type indicator struct {
-	kind, value, label string
-	severity           string
-	entry              int32
-	confidence         int16
-}
-
-type entry struct {
-	source, ref   string
-	birthDates    []string
-	nationalities []string
-	programs      []string
-	entityType    string // INDIVIDUAL, ENTITY, VESSEL, … or ""
-}
-
 type valueKey struct{ kind, value string }
 
 // Index is an in-memory match index over indicators. Build it with
 // NewIndex; it is immutable afterwards and safe for concurrent use.
 type Index struct {
+	text    arena
 	inds    []indicator
 	entries []entry
-	exact   map[valueKey][]int32
-	ranges  prefixTable
-	names   nameIndex
-	stats   Stats
+	extras  []entryExtra
+	// exact maps exactHash of an indicator's kind and value to the first
+	// indicator of its chain (indicator.next).
+	exact  map[uint64]int32
+	ranges prefixTable
+	names  nameIndex
+	stats  Stats
 }
 
 // NewIndex builds an index from indicators, e.g. store.Store.Indicators.
 // It returns the first error the sequence yields.
 func NewIndex(seq iter.Seq2[store.Indicator, error]) (*Index, error) {
-	x := &Index{exact: map[valueKey][]int32{}, names: newNameIndex()}
+	x := &Index{exact: map[uint64]int32{}, names: newNameIndex(), text: arena{word: map[string]uint16{}}}
+	x.text.intern("") // word 0, the empty kind, severity or entity type
 	entryOf := map[valueKey]int32{}
+	last := map[uint64]int32{} // the last indicator of each chain, while building
+	distinct := 0
 	for in, err := range seq {
 		if err != nil {
 			return nil, fmt.Errorf("build match index: %w", err)
@@ -171,32 +161,62 @@ func NewIndex(seq iter.Seq2[store.Indicator, error]) (*Index, error) {
 		ek := valueKey{in.Source, in.SourceRef}
 		e, ok := entryOf[ek]
 		if !ok {
+			src, err := x.text.intern(in.Source)
+			if err != nil {
+				return nil, err
+			}
+			ref, err := x.text.put(in.SourceRef)
+			if err != nil {
+				return nil, err
+			}
 			e = int32(len(x.entries))
 			entryOf[ek] = e
-			x.entries = append(x.entries, entry{source: in.Source, ref: in.SourceRef})
+			x.entries = append(x.entries, entry{source: src, ref: ref, extra: -1})
 		}
-		en := &x.entries[e]
 		switch in.Kind {
 		case kindBirthDate:
-			en.birthDates = appendUnique(en.birthDates, in.Value)
+			ex := x.extraOf(e)
+			ex.birthDates = appendUnique(ex.birthDates, in.Value)
 			continue
 		case kindNationality:
-			en.nationalities = appendUnique(en.nationalities, in.Value)
+			ex := x.extraOf(e)
+			ex.nationalities = appendUnique(ex.nationalities, in.Value)
 			continue
 		case kindProgram:
-			en.programs = appendUnique(en.programs, in.Value)
+			ex := x.extraOf(e)
+			ex.programs = appendUnique(ex.programs, in.Value)
 			continue
 		case kindEntityType:
-			en.entityType = strings.ToUpper(in.Value)
+			w, err := x.text.intern(strings.ToUpper(in.Value))
+			if err != nil {
+				return nil, err
+			}
+			x.entries[e].entityType = w
 			continue
 		}
 		label := in.Label
 		if label == in.Value {
 			label = "" // most labels repeat the value; don't keep it twice
 		}
+		kind, err := x.text.intern(in.Kind)
+		if err != nil {
+			return nil, err
+		}
+		sev, err := x.text.intern(in.Severity)
+		if err != nil {
+			return nil, err
+		}
+		val, err := x.text.put(in.Value)
+		if err != nil {
+			return nil, err
+		}
+		lab, err := x.text.put(label)
+		if err != nil {
+			return nil, err
+		}
 		id := int32(len(x.inds))
-		x.inds = append(x.inds, indicator{kind: in.Kind, value: in.Value, label: label, entry: e,
-			severity: in.Severity, confidence: int16(in.Confidence)})
+		x.inds = append(x.inds, indicator{kind: kind, value: val, label: lab, severity: sev, entry: e, next: -1,
+			confidence: int16(in.Confidence)})
 		switch in.Kind {
 		case string(normalize.KindName):
 			x.names.add(in.Value, id, e)
@@ -213,17 +233,28 @@ func NewIndex(seq iter.Seq2[store.Indicator, error]) (*Index, error) {
 				continue
 			}
 		}
-		k := valueKey{in.Kind, in.Value}
-		x.exact[k] = append(x.exact[k], id)
+		h := exactHash(in.Kind, in.Value)
+		if prev, ok := last[h]; ok {
+			seen := false
+			x.eachExact(in.Kind, in.Value, func(int32) { seen = true })
+			if !seen {
+				distinct++
+			}
+			x.inds[prev].next = id
+		} else {
+			x.exact[h] = id
+			distinct++
+		}
+		last[h] = id
 	}
-	for i := range x.entries {
-		slices.Sort(x.entries[i].programs)
-		slices.Sort(x.entries[i].birthDates)
-		slices.Sort(x.entries[i].nationalities)
+	for i := range x.extras {
+		slices.Sort(x.extras[i].programs)
+		slices.Sort(x.extras[i].birthDates)
+		slices.Sort(x.extras[i].nationalities)
 	}
 	for i := range x.names.names {
 		r := &x.names.names[i]
-		switch x.entries[r.entry].entityType {
+		switch x.text.words[x.entries[r.entry].entityType] {
 		case "":
 		case "INDIVIDUAL":
 			r.kind = typePerson
@@ -234,7 +265,7 @@ func NewIndex(seq iter.Seq2[store.Indicator, error]) (*Index, error) {
 	x.names.finish()
 	x.stats.Entries = len(x.entries)
 	x.stats.Names = len(x.names.names)
-	x.stats.Exact = len(x.exact)
+	x.stats.Exact = distinct
 	return x, nil
 }
 
@@ -335,9 +366,7 @@ func dedupe(hits []Hit) []Hit {
 }
 
 func (x *Index) matchExact(hits []Hit, id subject.Identifier, kind, value string, t MatchType) []Hit {
-	for _, i := range x.exact[valueKey{kind, value}] {
-		hits = append(hits, x.exactHit(id, i, t))
-	}
+	x.eachExact(kind, value, func(i int32) { hits = append(hits, x.exactHit(id, i, t)) })
 	return hits
 }
 
@@ -346,8 +375,8 @@ func (x *Index) matchExact(hits []Hit, id subject.Identifier, kind, value string
 // wider than a /24 (IPv4) or /48 (IPv6) loses 20, since it covers many
 // unrelated hosts.
 func (x *Index) exactHit(id subject.Identifier, i int32, t MatchType) Hit {
-	in := &x.inds[i]
-	e := &x.entries[in.entry]
+	in := x.indOf(i)
+	e := x.entryOf(in.entry)
 	conf := int(in.confidence)
 	if conf <= 0 || conf > 100 {
 		conf = 90

@@ -263,7 +263,7 @@ func (x *Index) matchName(hits []Hit, q Query, id subject.Identifier) []Hit {
 				s.sim = max(s.sim, jaroWinkler(key, r.key))
 			}
 			if s.sim < fuzzyThreshold && r.words != words {
-				s.sim = max(s.sim, jaroWinkler(id.Canonical, x.inds[r.ind].value))
+				s.sim = max(s.sim, jaroWinkler(id.Canonical, x.text.str(x.inds[r.ind].value)))
 			}
 			if s.sim < fuzzyThreshold {
 				continue
@@ -291,8 +291,8 @@ func (x *Index) matchName(hits []Hit, q Query, id subject.Identifier) []Hit {
 // existing name match by +5 or −10 and is never a match by itself.
 func (x *Index) nameHit(q Query, id subject.Identifier, s nameScore, tokens string) Hit {
 	r := &x.names.names[s.id]
-	in := &x.inds[r.ind]
-	e := &x.entries[r.entry]
+	in := x.indOf(r.ind)
+	e := x.entryOf(r.entry)
 	conf := 60
 	if s.typ == FuzzyName && s.sim < 0.97 {
 		conf = 40 + int((s.sim-fuzzyThreshold)/(0.97-fuzzyThreshold)*15)

@@ -79,7 +79,7 @@ func TestNaiveBaselineRecall(t *testing.T) {
 	naive, index := 0, 0
 	for _, v := range vs {
 		q := nameQuery(t, v.Name, v.DOB)
-		if best, ok := x.naiveBest(q); ok && x.entries[x.names.names[best].entry].ref == v.Ref {
+		if best, ok := x.naiveBest(q); ok && x.entryOf(x.names.names[best].entry).ref == v.Ref {
 			naive++
 		}
 		if hits := x.Match(q); len(hits) > 0 && hits[0].SourceRef == v.Ref {
@@ -104,7 +104,7 @@ func (x *Index) naiveBest(q Query) (int32, bool) {
 		if sim < bestSim {
 			continue
 		}
-		dob, _ := compareDOB(q.BirthDate, x.entries[r.entry].birthDates)
+		dob, _ := compareDOB(q.BirthDate, x.entryOf(r.entry).birthDates)
 		exact := dob == DOBExact || dob == DOBYear
 		if sim > bestSim || exact && !bestDOB {
 			best, bestSim, bestDOB = int32(i), sim, exact
