@@ -30,9 +30,11 @@ type held struct {
 }
 
 func heldHash(kind, value string) uint64 {
-	d := xxhash.New()
+	// A Digest on the stack: xxhash.New would allocate one per lookup.
+	var d xxhash.Digest
+	d.Reset()
 	d.WriteString(kind)
-	d.Write([]byte{0})
+	d.WriteString("\x00")
 	d.WriteString(value)
 	return d.Sum64()
 }

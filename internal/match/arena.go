@@ -124,9 +124,11 @@ func (x *Index) extraOf(e int32) *entryExtra {
 }
 
 func exactHash(kind, value string) uint64 {
-	d := xxhash.New()
+	// A Digest on the stack: xxhash.New would allocate one per lookup.
+	var d xxhash.Digest
+	d.Reset()
 	d.WriteString(kind)
-	d.Write([]byte{0})
+	d.WriteString("\x00")
 	d.WriteString(value)
 	return d.Sum64()
 }
