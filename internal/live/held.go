@@ -6,8 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
-
 	"github.com/ringfence/ringfence/internal/graph"
 	"github.com/ringfence/ringfence/internal/normalize"
 	"github.com/ringfence/ringfence/internal/store"
@@ -29,15 +27,8 @@ type held struct {
 	took   time.Duration        // how long it took
 }
 
-func heldHash(kind, value string) uint64 {
-	// A Digest on the stack: xxhash.New would allocate one per lookup.
-	var d xxhash.Digest
-	d.Reset()
-	d.WriteString(kind)
-	d.WriteString("\x00")
-	d.WriteString(value)
-	return d.Sum64()
-}
+// heldHash is the hash link analysis gives the same value.
+func heldHash(kind, value string) uint64 { return graph.ValueHash(normalize.Kind(kind), value) }
 
 // has reports whether a stored subject may hold kind/value.
 func (h *held) has(kind, value string) bool {
