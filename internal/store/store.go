@@ -103,7 +103,8 @@ type Store interface {
 	OpenCase(ctx context.Context, c Case) (Case, error)
 	// Case returns a case and its events in order. ErrNotFound.
 	Case(ctx context.Context, id int64) (Case, []CaseEvent, error)
-	// Cases returns the cases matching q in ID order.
+	// Cases returns the cases matching q in ID order, or newest first with
+	// q.Newest.
 	Cases(ctx context.Context, q CaseQuery) ([]Case, error)
 	// AppendCaseEvent appends an event to a case's log and applies it: a
 	// status event sets the case's status, an alert event links the alert
@@ -364,7 +365,11 @@ type CaseQuery struct {
 	Status   string
 	Assignee string
 	AfterID  int64
-	Limit    int
+	// Newest lists newest first (ID descending); Offset skips rows in
+	// either order (ErrInvalid when negative).
+	Newest bool
+	Offset int
+	Limit  int
 }
 
 // Case event kinds. Append, never rename: they are stored.

@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -47,19 +46,19 @@ func (u *ui) caseList(w http.ResponseWriter, r *http.Request, p access.Principal
 		}
 		d.Page = n
 	}
-	cq := store.CaseQuery{Status: d.Status, Assignee: d.Assignee}
+	// Newest on top, one page and one row more to know whether there is a
+	// next page.
+	cq := store.CaseQuery{Status: d.Status, Assignee: d.Assignee, Newest: true,
+		Offset: (d.Page - 1) * casesPerPage, Limit: casesPerPage + 1}
 	if d.Assignee == "mine" {
 		cq.Assignee = p.Name
 	}
-	all, err := u.Store.Cases(ctx, cq)
+	page, err := u.Store.Cases(ctx, cq)
 	if err != nil {
 		return err
 	}
-	// The store lists cases oldest first; the desk wants the newest on top.
-	slices.Reverse(all)
-	from := min((d.Page-1)*casesPerPage, len(all))
-	to := min(from+casesPerPage, len(all))
-	d.Cases, d.More = all[from:to], to < len(all)
+	d.More = len(page) > casesPerPage
+	d.Cases = page[:min(len(page), casesPerPage)]
 	if d.Users, err = u.userNames(r); err != nil {
 		return err
 	}

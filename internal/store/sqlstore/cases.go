@@ -239,8 +239,15 @@ func (db *DB) Cases(ctx context.Context, q store.CaseQuery) ([]store.Case, error
 	if q.Assignee != "" {
 		where, args = append(where, "assignee = ?"), append(args, q.Assignee)
 	}
+	if q.Offset < 0 {
+		return nil, fmt.Errorf("read cases: negative offset %d: %w", q.Offset, store.ErrInvalid)
+	}
+	order := ` ORDER BY id`
+	if q.Newest {
+		order = ` ORDER BY id DESC`
+	}
 	rows, err := db.R.QueryContext(ctx, db.Q(`SELECT `+caseColumns+` FROM cases WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY id`+limit(q.Limit)), args...)
+		strings.Join(where, " AND ")+order+limitOffset(q.Limit, q.Offset)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read cases: %w", err)
 	}

@@ -1006,6 +1006,10 @@ func testCases(t *testing.T, s store.Store, c *clock) {
 		{store.CaseQuery{Status: store.CaseClosed}, []int64{cs.ID}},
 		{store.CaseQuery{Limit: 1}, []int64{cs.ID}},
 		{store.CaseQuery{AfterID: cs.ID}, []int64{open2.ID}},
+		{store.CaseQuery{Newest: true}, []int64{open2.ID, cs.ID}},
+		{store.CaseQuery{Newest: true, Limit: 1}, []int64{open2.ID}},
+		{store.CaseQuery{Newest: true, Offset: 1, Limit: 5}, []int64{cs.ID}},
+		{store.CaseQuery{Offset: 1}, []int64{open2.ID}},
 	} {
 		cases, err := s.Cases(ctx(t), tc.q)
 		if err != nil {
@@ -1018,6 +1022,9 @@ func testCases(t *testing.T, s store.Store, c *clock) {
 		if diff := cmp.Diff(tc.want, ids); diff != "" {
 			t.Errorf("Cases(%+v) (-want +got):\n%s", tc.q, diff)
 		}
+	}
+	if _, err := s.Cases(ctx(t), store.CaseQuery{Offset: -1}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("Cases with a negative offset: %v, want ErrInvalid", err)
 	}
 	if _, _, err := s.Case(ctx(t), open2.ID+100); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Case(unknown) error = %v, want ErrNotFound", err)
