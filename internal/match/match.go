@@ -219,7 +219,9 @@ func NewIndex(seq iter.Seq2[store.Indicator, error]) (*Index, error) {
 			confidence: int16(in.Confidence)})
 		switch in.Kind {
 		case string(normalize.KindName):
-			x.names.add(in.Value, id, e)
+			if err := x.names.add(in.Value, id, e); err != nil {
+				return nil, err
+			}
 			continue
 		case string(normalize.KindIP):
 			if p, err := netip.ParsePrefix(in.Value); err == nil && strings.Contains(in.Value, "/") {

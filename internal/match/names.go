@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cespare/xxhash/v2"
+
 	"github.com/ringfence/ringfence/internal/normalize"
 	"github.com/ringfence/ringfence/internal/normalize/korean"
 	"github.com/ringfence/ringfence/internal/subject"
@@ -25,20 +27,32 @@ const fuzzyThreshold = 0.90
 // are then scored with Jaro-Winkler.
 type nameIndex struct {
 	names []nameRec
-	byKey map[string][]int32
-	units map[string][]int32
+	// text holds the names' keys and sorted words (nameRec.key, .tokens).
+	text arena
+	// byKey and units map a 64-bit hash of a name_key or a unit to its
+	// posting list in post: names in id order. Built in buildKey and
+	// buildUnits, then packed by finish so that the index holds no
+	// pointers for the garbage collector to mark (see arena.go). Two
+	// strings of one hash share a list: that costs a few more candidates
+	// to score, never a wrong match.
+	byKey, units         map[uint64]plist
+	post                 []int32
+	buildKey, buildUnits map[uint64][]int32
 	// bits holds, for units in more than denseUnit names, the set of their
 	// names as a bitset, so checking a candidate against a long list is one
 	// memory read instead of a binary search.
-	bits map[string][]uint64
+	bits map[uint64][]uint64
 	pool sync.Pool // *nameScratch, sized to names
 }
 
+// plist is a posting list in nameIndex.post.
+type plist struct{ off, n uint32 }
+
 type nameRec struct {
 	ind, entry int32
-	key        string // name_key
-	tokens     string // name_tokens: the words sorted
-	words      int
+	key        span // name_key
+	tokens     span // name_tokens: the words sorted
+	words      int32
 	// kind is the entry's type as typeUnknown, typePerson or typeOther,
 	// copied here so filtering a candidate does not read its entry.
 	kind uint8
@@ -56,22 +70,47 @@ type nameScratch struct {
 }
 
 func newNameIndex() nameIndex {
-	return nameIndex{byKey: map[string][]int32{}, units: map[string][]int32{}}
+	return nameIndex{buildKey: map[uint64][]int32{}, buildUnits: map[uint64][]int32{}}
 }
 
-func (n *nameIndex) add(value string, ind, entry int32) {
+func (n *nameIndex) key(id int32) string    { return n.text.str(n.names[id].key) }
+func (n *nameIndex) tokens(id int32) string { return n.text.str(n.names[id].tokens) }
+
+func (n *nameIndex) add(value string, ind, entry int32) error {
 	v, err := normalize.Name(value)
 	if err != nil {
-		return // a listed name that no longer normalises cannot match one that does
+		return nil // a listed name that no longer normalises cannot match one that does
+	}
+	key, tokens := v.Key("name_key"), v.Key("name_tokens")
+	ks, err := n.text.put(key)
+	if err != nil {
+		return err
+	}
+	ts, err := n.text.put(tokens)
+	if err != nil {
+		return err
 	}
 	id := int32(len(n.names))
-	rec := nameRec{ind: ind, entry: entry, key: v.Key("name_key"), tokens: v.Key("name_tokens"),
-		words: strings.Count(v.Canonical, " ") + 1}
-	n.names = append(n.names, rec)
-	n.byKey[rec.key] = append(n.byKey[rec.key], id)
+	n.names = append(n.names, nameRec{ind: ind, entry: entry, key: ks, tokens: ts,
+		words: int32(strings.Count(v.Canonical, " ") + 1)})
+	h := xxhash.Sum64String(key)
+	n.buildKey[h] = append(n.buildKey[h], id)
 	for _, u := range joinedUnits(nameUnits(nil, v.Canonical), v.Canonical) {
-		n.units[u] = append(n.units[u], id)
+		h := xxhash.Sum64String(u)
+		if l := n.buildUnits[h]; len(l) == 0 || l[len(l)-1] != id {
+			n.buildUnits[h] = append(l, id)
+		}
 	}
+	return nil
+}
+
+// list returns a posting list.
+func (n *nameIndex) list(m map[uint64]plist, s string) []int32 {
+	p, ok := m[xxhash.Sum64String(s)]
+	if !ok {
+		return nil
+	}
+	return n.post[p.off : p.off+p.n]
 }
 
 // joinedUnits adds, for a listed name, the units its runs of two or three
@@ -104,8 +143,9 @@ const denseUnit = 256
 
 func (n *nameIndex) finish() {
 	size := len(n.names)
-	n.bits = map[string][]uint64{}
-	for u, l := range n.units {
+	n.byKey, n.units = n.pack(n.buildKey), n.pack(n.buildUnits)
+	n.bits = map[uint64][]uint64{}
+	for h, l := range n.buildUnits {
 		if len(l) < denseUnit {
 			continue
 		}
@@ -113,9 +153,20 @@ func (n *nameIndex) finish() {
 		for _, id := range l {
 			b[id/64] |= 1 << (id % 64)
 		}
-		n.bits[u] = b
+		n.bits[h] = b
 	}
+	n.buildKey, n.buildUnits = nil, nil
 	n.pool.New = func() any { return &nameScratch{count: make([]uint8, size)} }
+}
+
+// pack moves posting lists into post.
+func (n *nameIndex) pack(m map[uint64][]int32) map[uint64]plist {
+	out := make(map[uint64]plist, len(m))
+	for h, l := range m {
+		out[h] = plist{uint32(len(n.post)), uint32(len(l))}
+		n.post = append(n.post, l...)
+	}
+	return out
 }
 
 // nameUnits appends the distinct units of a canonical name.
@@ -157,15 +208,15 @@ func nameUnits(units []string, canonical string) []string {
 // longer lists, in a bitset or by binary search (postings are sorted by
 // name id).
 func (n *nameIndex) candidates(key string, units []string, out []int32) []int32 {
-	out = append(out, n.byKey[key]...)
+	out = append(out, n.list(n.byKey, key)...)
 	if len(n.names) == 0 || len(units) == 0 {
 		return out
 	}
 	var listBuf [16]posting
 	lists := listBuf[:0]
 	for _, u := range units {
-		if l := n.units[u]; len(l) > 0 {
-			lists = append(lists, posting{l, n.bits[u]})
+		if l := n.list(n.units, u); len(l) > 0 {
+			lists = append(lists, posting{l, n.bits[xxhash.Sum64String(u)]})
 		}
 	}
 	slices.SortFunc(lists, func(a, b posting) int { return len(a.ids) - len(b.ids) })
@@ -255,14 +306,14 @@ func (x *Index) matchName(hits []Hit, q Query, id subject.Identifier) []Hit {
 			continue
 		}
 		s := nameScore{id: c, sim: 1, typ: NameKey}
-		if r.key != key {
+		if x.names.key(c) != key {
 			s.typ = FuzzyName
 			// Sorted words catch reordering, keys romanisation, written
 			// order a given name joined or split (Vasili Aleksandrovich).
-			if s.sim = jaroWinkler(tokens, r.tokens); s.sim < fuzzyThreshold {
-				s.sim = max(s.sim, jaroWinkler(key, r.key))
+			if s.sim = jaroWinkler(tokens, x.names.tokens(c)); s.sim < fuzzyThreshold {
+				s.sim = max(s.sim, jaroWinkler(key, x.names.key(c)))
 			}
-			if s.sim < fuzzyThreshold && r.words != words {
+			if s.sim < fuzzyThreshold && int(r.words) != words {
 				s.sim = max(s.sim, jaroWinkler(id.Canonical, x.text.str(x.inds[r.ind].value)))
 			}
 			if s.sim < fuzzyThreshold {
@@ -273,7 +324,7 @@ func (x *Index) matchName(hits []Hit, q Query, id subject.Identifier) []Hit {
 		switch {
 		case i < 0:
 			best = append(best, s)
-		case s.sim > best[i].sim || s.sim == best[i].sim && x.names.names[s.id].tokens == tokens:
+		case s.sim > best[i].sim || s.sim == best[i].sim && x.names.tokens(s.id) == tokens:
 			best[i] = s
 		}
 	}
@@ -322,7 +373,7 @@ func (x *Index) nameHit(q Query, id subject.Identifier, s nameScore, tokens stri
 	var b strings.Builder
 	fmt.Fprintf(&b, "name %q matches %s %s %q", id.Canonical, e.source, e.ref, label)
 	switch {
-	case s.typ == NameKey && r.tokens == tokens:
+	case s.typ == NameKey && x.names.tokens(s.id) == tokens:
 		b.WriteString(" (same name)")
 	case s.typ == NameKey:
 		b.WriteString(" (romanisation variant)")

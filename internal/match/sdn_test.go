@@ -100,7 +100,7 @@ func (x *Index) naiveBest(q Query) (int32, bool) {
 	best, bestSim, bestDOB := int32(-1), fuzzyThreshold, false
 	for i := range x.names.names {
 		r := &x.names.names[i]
-		sim := jaroWinkler(tokens, r.tokens)
+		sim := jaroWinkler(tokens, x.names.tokens(int32(i)))
 		if sim < bestSim {
 			continue
 		}
