@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -228,23 +227,17 @@ func (u *ui) attach(w http.ResponseWriter, r *http.Request, p access.Principal) 
 	if err != nil {
 		return err
 	}
-	f, fh, err := r.FormFile("file")
+	name, ct, data, err := formFile(r, cases.MaxAttachment+1)
 	if errors.Is(err, http.ErrMissingFile) {
 		return u.afterForm(w, r, p, id, &cases.FieldError{Field: "file", Reason: "choose a file to attach"}, "")
 	}
 	if err != nil {
-		return badRequest("the file could not be read")
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, cases.MaxAttachment+1))
-	if err != nil {
 		return err
 	}
-	ct := fh.Header.Get("Content-Type")
 	if _, _, err := mime.ParseMediaType(ct); err != nil {
 		ct = "application/octet-stream"
 	}
-	_, err = u.Desk.Attach(r.Context(), p.Name, id, fh.Filename, ct, data)
+	_, err = u.Desk.Attach(r.Context(), p.Name, id, name, ct, data)
 	return u.afterForm(w, r, p, id, err, "attached")
 }
 

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -64,19 +63,14 @@ func (u *ui) searchIndicators(r *http.Request, d *indicatorsPage) error {
 }
 
 func (u *ui) importIntel(w http.ResponseWriter, r *http.Request, p access.Principal) error {
-	f, fh, err := r.FormFile("file")
+	name, _, data, err := formFile(r, 0)
 	if errors.Is(err, http.ErrMissingFile) {
 		return badRequest("choose an intelligence file to import")
 	}
 	if err != nil {
-		return badRequest("the file could not be read")
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
 		return err
 	}
-	results, err := u.Engine.ImportIntel(r.Context(), fh.Filename, data)
+	results, err := u.Engine.ImportIntel(r.Context(), name, data)
 	// Sources loaded before a failure are stored: say so, and log them.
 	d := indicatorsPage{Kinds: indicatorKinds}
 	for _, res := range results {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"path"
@@ -43,24 +42,19 @@ func mayViewJob(p access.Principal, j live.Job) bool {
 }
 
 func (u *ui) upload(w http.ResponseWriter, r *http.Request, p access.Principal) error {
-	f, fh, err := r.FormFile("file")
+	name, _, data, err := formFile(r, 0)
 	if errors.Is(err, http.ErrMissingFile) {
 		return badRequest("choose a CSV or JSON Lines file to upload")
 	}
 	if err != nil {
-		return badRequest("the file could not be read")
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
 		return err
 	}
 	if len(data) == 0 {
-		return badRequest("the file %s is empty", fh.Filename)
+		return badRequest("the file %s is empty", name)
 	}
 	// Keep only the base of the name the browser sent: the job's messages
 	// (file:line: field) name it, and a path says nothing to anyone.
-	name := path.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
 	keep := r.PostFormValue("store") != ""
 	j, err := u.Engine.Submit(p.Name, name, data, keep)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -327,4 +328,26 @@ func requestID() string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// formFile reads the form's "file" part whole, at most limit bytes (0: no
+// bound beyond the request's). A missing part is http.ErrMissingFile, for
+// the caller to say what to choose; an unreadable one is a bad request.
+func formFile(r *http.Request, limit int64) (name, contentType string, data []byte, err error) {
+	f, fh, err := r.FormFile("file")
+	if errors.Is(err, http.ErrMissingFile) {
+		return "", "", nil, err
+	}
+	if err != nil {
+		return "", "", nil, badRequest("the file could not be read")
+	}
+	defer f.Close()
+	var src io.Reader = f
+	if limit > 0 {
+		src = io.LimitReader(f, limit)
+	}
+	if data, err = io.ReadAll(src); err != nil {
+		return "", "", nil, err
+	}
+	return fh.Filename, fh.Header.Get("Content-Type"), data, nil
 }
