@@ -258,8 +258,9 @@ func (e *Engine) runJob(ctx context.Context, j *Job) error {
 		return err
 	}
 	verdicts := make([]screen.Verdict, len(recs))
-	err = s.ScreenEach(ctx, recs, func(i int, v screen.Verdict) error {
-		verdicts[i] = v
+	idss := make([][]subject.Identifier, len(recs))
+	err = s.ScreenEach(ctx, recs, func(i int, v screen.Verdict, ids []subject.Identifier) error {
+		verdicts[i], idss[i] = v, ids
 		if (i+1)%jobChunk == 0 || i+1 == len(recs) {
 			e.update(j, func(j *Job) { j.Done = i + 1 })
 		}
@@ -281,8 +282,7 @@ func (e *Engine) runJob(ctx context.Context, j *Job) error {
 				return err
 			}
 			if j.Keep {
-				ids, _ := subject.Identifiers(&recs[i], e.cfg.Normalize)
-				sub := subject.Stored(&recs[i], ids)
+				sub := subject.Stored(&recs[i], idss[i])
 				sv, err := storeVerdict(verdicts[i])
 				if err != nil {
 					return err

@@ -13,7 +13,7 @@ import (
 // the CLI streams files through graph.Prepare, graph.Builder and Screen instead.
 func (s *Screener) ScreenAll(ctx context.Context, recs []subject.Record) ([]Verdict, error) {
 	out := make([]Verdict, len(recs))
-	err := s.ScreenEach(ctx, recs, func(i int, v Verdict) error {
+	err := s.ScreenEach(ctx, recs, func(i int, v Verdict, _ []subject.Identifier) error {
 		out[i] = v
 		return nil
 	})
@@ -24,8 +24,10 @@ func (s *Screener) ScreenAll(ctx context.Context, recs []subject.Record) ([]Verd
 }
 
 // ScreenEach is ScreenAll giving each verdict to each as it is made, in
-// input order, so a long batch can show its progress and be stopped.
-func (s *Screener) ScreenEach(ctx context.Context, recs []subject.Record, each func(i int, v Verdict) error) error {
+// input order, so a long batch can show its progress and be stopped, with
+// the record's identifiers, so a caller storing it need not normalise it
+// again.
+func (s *Screener) ScreenEach(ctx context.Context, recs []subject.Record, each func(i int, v Verdict, ids []subject.Identifier) error) error {
 	b, ids, problems, err := s.prepareAll(recs)
 	if err != nil {
 		return err
@@ -38,7 +40,7 @@ func (s *Screener) ScreenEach(ctx context.Context, recs []subject.Record, each f
 		if err != nil {
 			return err
 		}
-		if err := each(i, v); err != nil {
+		if err := each(i, v, ids[i]); err != nil {
 			return err
 		}
 	}
