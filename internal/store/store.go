@@ -34,6 +34,8 @@ var (
 // Store is what ringfence asks of its database. Every method is safe for
 // concurrent use, and every write either happens whole or not at all.
 type Store interface {
+	Findings
+
 	// PutSubjects stores subjects in one transaction: a new id is inserted,
 	// a known id whose raw record or identifiers changed is replaced with
 	// its identifiers, and an unchanged one is left alone. A subject's

@@ -83,6 +83,10 @@ func Run(t *testing.T, open Opener) {
 		{"stats count tables, kinds and shared values", testStats},
 		{"a healthy database passes its check", testCheck},
 		{"sync state is kept per URL and replaced", testSyncState},
+		{"findings are replaced per source; sources are marked shareable", testFindings},
+		{"hub members and collections with rights", testHubMembersCollections},
+		{"TAXII objects page without loss and respect TLP", testTAXIIObjects},
+		{"hub keys, tokens and usage", testHubTokens},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,160 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/ringfence/ringfence/internal/store"
+)
+
+// ReplaceFindings implements store.Store.
+func (db *DB) ReplaceFindings(ctx context.Context, source string, fs []store.Finding) (int, error) {
+	if source == "" || !store.ValidText(source) {
+		return 0, fmt.Errorf("replace findings: empty source: %w", store.ErrInvalid)
+	}
+	for i, f := range fs {
+		switch {
+		case f.Source != source:
+			return 0, fmt.Errorf("replace findings of %s: finding %d is of source %q: %w", source, i, f.Source, store.ErrInvalid)
+		case f.ID == "" || f.SubjectID == "" || f.Kind == "":
+			return 0, fmt.Errorf("replace findings of %s: finding %d has an empty id, subject or kind: %w", source, i, store.ErrInvalid)
+		case !store.ValidText(f.ID, f.SubjectID, f.Kind, f.Level, f.Explanation):
+			return 0, fmt.Errorf("replace findings of %s: finding %d: a field is not UTF-8 text: %w", source, i, store.ErrInvalid)
+		case len(f.Detail) > 0 && !isJSONObject(f.Detail):
+			return 0, fmt.Errorf("replace findings of %s: finding %d: detail is not a JSON object: %w", source, i, store.ErrInvalid)
+		}
+	}
+	now := store.Micros(db.now())
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.Q(`DELETE FROM findings WHERE source = ?`), source); err != nil {
+			return err
+		}
+		ins := newRowInserter(ctx, tx, db, `INSERT INTO findings (source, finding_id, subject_id, kind, level, points,
+			explanation, detail, first_at, last_at, updated_at) VALUES `, 11)
+		defer ins.close()
+		seen := make(map[[2]string]bool, len(fs))
+		for _, f := range fs {
+			// The last of a repeated (id, subject) wins, as with subjects.
+			k := [2]string{f.ID, f.SubjectID}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		for i := len(fs) - 1; i >= 0; i-- {
+			f := fs[i]
+			k := [2]string{f.ID, f.SubjectID}
+			if !seen[k] {
+				continue
+			}
+			delete(seen, k)
+			detail := string(f.Detail)
+			if detail == "" {
+				detail = "{}"
+			}
+			if err := ins.add(source, f.ID, f.SubjectID, f.Kind, f.Level, int64(f.Points), f.Explanation, detail,
+				store.Micros(f.First), store.Micros(f.Last), now); err != nil {
+				return err
+			}
+		}
+		return ins.flush()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("replace findings of %s: %w", source, err)
+	}
+	n := 0
+	seen := make(map[[2]string]bool, len(fs))
+	for _, f := range fs {
+		if k := [2]string{f.ID, f.SubjectID}; !seen[k] {
+			seen[k] = true
+			n++
+		}
+	}
+	return n, nil
+}
+
+func isJSONObject(b []byte) bool {
+	var m map[string]json.RawMessage
+	return json.Unmarshal(b, &m) == nil && m != nil
+}
+
+// Findings implements store.Store.
+func (db *DB) Findings(ctx context.Context, q store.FindingQuery) ([]store.Finding, error) {
+	where, args := "1 = 1", []any{}
+	if q.Source != "" {
+		where, args = where+" AND source = ?", append(args, q.Source)
+	}
+	if q.SubjectID != "" {
+		where, args = where+" AND subject_id = ?", append(args, q.SubjectID)
+	}
+	rows, err := db.R.QueryContext(ctx, db.Q(`SELECT source, finding_id, subject_id, kind, level, points, explanation,
+		detail, first_at, last_at, updated_at FROM findings WHERE `+where+` ORDER BY source, subject_id, finding_id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read findings: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Finding
+	for rows.Next() {
+		var f store.Finding
+		var detail string
+		var first, last, upd, points int64
+		if err := rows.Scan(&f.Source, &f.ID, &f.SubjectID, &f.Kind, &f.Level, &points, &f.Explanation, &detail,
+			&first, &last, &upd); err != nil {
+			return nil, fmt.Errorf("read findings: %w", err)
+		}
+		f.Points, f.Detail = int(points), json.RawMessage(detail)
+		f.First, f.Last, f.UpdatedAt = store.FromMicros(first), store.FromMicros(last), store.FromMicros(upd)
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read findings: %w", err)
+	}
+	return out, nil
+}
+
+// ShareSource implements store.Store.
+func (db *DB) ShareSource(ctx context.Context, s store.SharedSource) error {
+	if s.Source == "" || !store.ValidText(s.Source, s.Actor) {
+		return fmt.Errorf("share source %q: empty or not UTF-8 text: %w", s.Source, store.ErrInvalid)
+	}
+	at := s.CreatedAt
+	if at.IsZero() {
+		at = db.now()
+	}
+	_, err := db.W.ExecContext(ctx, db.Q(`INSERT INTO shared_sources (source, actor, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (source) DO NOTHING`), s.Source, s.Actor, store.Micros(at))
+	if err != nil {
+		return fmt.Errorf("share source %q: %w", s.Source, err)
+	}
+	return nil
+}
+
+// UnshareSource implements store.Store.
+func (db *DB) UnshareSource(ctx context.Context, source string) error {
+	if _, err := db.W.ExecContext(ctx, db.Q(`DELETE FROM shared_sources WHERE source = ?`), source); err != nil {
+		return fmt.Errorf("unshare source %q: %w", source, err)
+	}
+	return nil
+}
+
+// SharedSources implements store.Store.
+func (db *DB) SharedSources(ctx context.Context) ([]store.SharedSource, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT source, actor, created_at FROM shared_sources ORDER BY source`)
+	if err != nil {
+		return nil, fmt.Errorf("read shared sources: %w", err)
+	}
+	defer rows.Close()
+	var out []store.SharedSource
+	for rows.Next() {
+		var s store.SharedSource
+		var at int64
+		if err := rows.Scan(&s.Source, &s.Actor, &at); err != nil {
+			return nil, fmt.Errorf("read shared sources: %w", err)
+		}
+		s.CreatedAt = store.FromMicros(at)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
