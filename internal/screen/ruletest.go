@@ -2,6 +2,7 @@ package screen
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,11 +36,15 @@ import (
 // An expectation is a level (exact, or with >=, <=, > or <) followed by
 // rule ids that must be among the hits, and !rule ids that must not.
 type RuleTest struct {
-	Name    string            `yaml:"name"`
-	Intel   string            `yaml:"intel"`
-	Records string            `yaml:"records"`
-	Expect  map[string]string `yaml:"expect"`
-	Line    int               `yaml:"-"`
+	Name    string `yaml:"name"`
+	Intel   string `yaml:"intel"`
+	Records string `yaml:"records"`
+	// Findings are other analyses' findings about the records, one JSON
+	// object a line: {"subject", "source", "id", "kind", "level", "points",
+	// "explanation", "detail": {…}} (store.Finding, screen.Finding).
+	Findings string            `yaml:"findings"`
+	Expect   map[string]string `yaml:"expect"`
+	Line     int               `yaml:"-"`
 }
 
 // TestResult is the outcome of one test: failures say what differed.
@@ -65,7 +70,7 @@ func ParseRuleTests(file string, data []byte) ([]RuleTest, error) {
 		var t RuleTest
 		if n.Kind == yaml.MappingNode {
 			for i := 0; i+1 < len(n.Content); i += 2 {
-				if k := n.Content[i]; !slices.Contains([]string{"name", "intel", "records", "expect"}, k.Value) {
+				if k := n.Content[i]; !slices.Contains([]string{"name", "intel", "records", "findings", "expect"}, k.Value) {
 					return nil, &RuleError{File: file, Line: k.Line, Msg: fmt.Sprintf("unknown key %q (want name, intel, records, expect)", k.Value)}
 				}
 			}
@@ -172,7 +177,11 @@ func RunRuleTests(ctx context.Context, file string, tests []RuleTest, rules *Rul
 			}
 			recs = append(recs, rec)
 		}
-		s, err := New(Config{Intel: match.NewIndexFromSlice(inds), Rules: rules})
+		findings, err := parseTestFindings(t.Findings, fmt.Sprintf("%s:%d: test %q: findings", file, t.Line, t.Name))
+		if err != nil {
+			return nil, err
+		}
+		s, err := New(Config{Intel: match.NewIndexFromSlice(inds), Rules: rules, Findings: findings})
 		if err != nil {
 			return nil, err
 		}
@@ -201,6 +210,41 @@ func RunRuleTests(ctx context.Context, file string, tests []RuleTest, rules *Rul
 			}
 		}
 		out = append(out, res)
+	}
+	return out, nil
+}
+
+// parseTestFindings reads a rule test's findings.
+func parseTestFindings(text, where string) (map[string][]Finding, error) {
+	out := map[string][]Finding{}
+	for i, line := range strings.Split(text, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var w struct {
+			Subject     string          `json:"subject"`
+			Source      string          `json:"source"`
+			ID          string          `json:"id"`
+			Kind        string          `json:"kind"`
+			Level       string          `json:"level"`
+			Points      int             `json:"points"`
+			Explanation string          `json:"explanation"`
+			Detail      json.RawMessage `json:"detail"`
+		}
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&w); err != nil {
+			return nil, fmt.Errorf("%s line %d: %w", where, i+1, err)
+		}
+		if w.Subject == "" || w.Source == "" || w.Kind == "" {
+			return nil, fmt.Errorf("%s line %d: subject, source and kind are required", where, i+1)
+		}
+		f, err := FindingOf(store.Finding{Source: w.Source, ID: w.ID, SubjectID: w.Subject, Kind: w.Kind, Level: w.Level,
+			Points: w.Points, Explanation: w.Explanation, Detail: w.Detail})
+		if err != nil {
+			return nil, fmt.Errorf("%s line %d: %w", where, i+1, err)
+		}
+		out[w.Subject] = append(out[w.Subject], f)
 	}
 	return out, nil
 }

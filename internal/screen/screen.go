@@ -125,15 +125,19 @@ type Config struct {
 	// Normalize are the options records were normalised with.
 	Normalize normalize.Options
 	Log       *slog.Logger
+	// Findings are other analyses' findings by subject id (LoadFindings):
+	// a record with a stored subject's id is screened with them.
+	Findings map[string][]Finding
 }
 
 // Screener screens records. It is safe for concurrent use.
 type Screener struct {
-	intel *match.Index
-	rules *Rules
-	store Linker
-	opts  normalize.Options
-	log   *slog.Logger
+	intel    *match.Index
+	rules    *Rules
+	store    Linker
+	opts     normalize.Options
+	log      *slog.Logger
+	findings map[string][]Finding
 
 	// stored caches the people of stored subjects met through links.
 	mu     sync.Mutex
@@ -143,7 +147,7 @@ type Screener struct {
 // New returns a Screener.
 func New(cfg Config) (*Screener, error) {
 	s := &Screener{intel: cfg.Intel, rules: cfg.Rules, store: cfg.Store, opts: cfg.Normalize, log: cfg.Log,
-		stored: map[string]*graph.Person{}}
+		findings: cfg.Findings, stored: map[string]*graph.Person{}}
 	if s.rules == nil {
 		var err error
 		if s.rules, err = DefaultRules(); err != nil {
@@ -261,6 +265,21 @@ func (s *Screener) ScreenPrefetched(ctx context.Context, b *graph.Batch, pf *Pre
 		}
 		if err := fire(OnCluster, Hit{Attribute: "cluster", Value: c.ID, Matched: listIDs(others, len(c.Members)-1),
 			Source: "input", Explanation: clusterExplanation(c)}); err != nil {
+			return Verdict{}, err
+		}
+	}
+	for i := range s.findings[rec.ID] {
+		fd := &s.findings[rec.ID][i]
+		f.finding = fd
+		attr, value := fd.Attribute, fd.Location
+		if attr == "" {
+			attr = fd.Source
+		}
+		if value == "" {
+			value = fd.Identifier
+		}
+		if err := fire(OnFinding, Hit{Attribute: attr, Value: value, Matched: fd.ID, Source: fd.Source,
+			Explanation: fd.Explanation}); err != nil {
 			return Verdict{}, err
 		}
 	}

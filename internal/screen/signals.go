@@ -20,9 +20,10 @@ const (
 	OnLink    = "link"    // once per identifier value the record shares with other subjects
 	OnResume  = "resume"  // once when the resume is a near-duplicate of others'
 	OnCluster = "cluster" // once when link analysis puts the record in a cluster
+	OnFinding = "finding" // once per finding of another analysis about the stored subject (laptop farms, the consortium)
 )
 
-var factTypes = []string{OnSubject, OnMatch, OnLink, OnResume, OnCluster}
+var factTypes = []string{OnSubject, OnMatch, OnLink, OnResume, OnCluster, OnFinding}
 
 // Link is one identifier value a record shares with other subjects, in the
 // same input or in the store, and who those others are to it.
@@ -77,6 +78,7 @@ type facts struct {
 	// record's number in the batch.
 	cluster *graph.Cluster
 	recno   int
+	finding *Finding
 }
 
 func (f *facts) ResolveName(name string) (any, bool) {
@@ -99,6 +101,10 @@ func (f *facts) ResolveName(name string) (any, bool) {
 		}
 	case OnCluster:
 		if f.cluster == nil {
+			return nil, false
+		}
+	case OnFinding:
+		if f.finding == nil {
 			return nil, false
 		}
 	}
@@ -209,6 +215,27 @@ var signals = []signal{
 		func(f *facts) any { return risk.LevelOf(f.cluster.SharedScore()) }},
 	{"cluster.listed_others", OnCluster, cel.IntType, "other members of another name, outside this record's household, that match the loaded intelligence high on their own (a sanctioned wallet, a listed person)",
 		func(f *facts) any { return int64(f.cluster.ListedOthers(f.recno)) }},
+
+	{"finding.source", OnFinding, cel.StringType, "the analysis: farm (device and sign-in telemetry, docs/TELEMETRY.md) or consortium (the hub's answer about blinded identifiers, docs/HUB.md)",
+		func(f *facts) any { return f.finding.Source }},
+	{"finding.kind", OnFinding, cel.StringType, "farm: farm, ip_kvm, remote_access, anonymized_signin, impossible_travel, location_mismatch, off_hours, ship_mismatch, never_enrolled; consortium: active_elsewhere",
+		func(f *facts) any { return f.finding.Kind }},
+	{"finding.level", OnFinding, cel.StringType, "the level the analysis gave it: low, medium, high or critical",
+		func(f *facts) any { return f.finding.Level }},
+	{"finding.points", OnFinding, cel.IntType, "what the analysis weighs it at, 0–100",
+		func(f *facts) any { return int64(f.finding.Points) }},
+	{"finding.identifier", OnFinding, cel.StringType, "consortium: the kind of identifier other members hold: identity (document and birth date), id_document, phone, email, bank_account, wallet, device, address",
+		func(f *facts) any { return f.finding.Identifier }},
+	{"finding.members", OnFinding, cel.IntType, "consortium: how many other members hold the identifier",
+		func(f *facts) any { return int64(f.finding.Members) }},
+	{"finding.fraud", OnFinding, cel.IntType, "consortium: how many of those confirmed its holder fraudulent",
+		func(f *facts) any { return int64(f.finding.Fraud) }},
+	{"finding.people", OnFinding, cel.IntType, "farm: people whose devices the finding names, this one included",
+		func(f *facts) any { return int64(f.finding.People) }},
+	{"finding.devices", OnFinding, cel.IntType, "farm: managed devices the finding names",
+		func(f *facts) any { return int64(f.finding.Devices) }},
+	{"finding.days", OnFinding, cel.IntType, "farm: distinct days the evidence spans",
+		func(f *facts) any { return int64(f.finding.Days) }},
 }
 
 var signalByName = func() map[string]*signal {
