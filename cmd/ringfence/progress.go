@@ -69,3 +69,20 @@ func (p *progress) done() {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
 }
+
+// update sets the count of a phased job ("tokens 3000/9000") and redraws
+// when it is time or the phase changed.
+func (p *progress) update(phase string, n, total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	what := phase
+	if total > 0 {
+		what = fmt.Sprintf("%s of %d", phase, total)
+	}
+	changed := what != p.what
+	p.what, p.n = what, int64(n)
+	if now := time.Now(); changed || now.Sub(p.last) >= p.every {
+		p.last = now
+		p.draw(now)
+	}
+}

@@ -46,6 +46,8 @@ func commands() []command {
 		serveCommand(),
 		usersCommand(),
 		keysCommand(),
+		shareCommand(),
+		hubCommand(),
 		clusterCommand(),
 		graphCommand(),
 		rulesCommand(),

@@ -155,6 +155,12 @@ func openScreener(ctx context.Context, e *env, dbFlag string, ruleFiles []string
 		fmt.Fprintf(e.stderr, "loaded %d indicators (%d list entries, %d names) in %.1fs\n",
 			ist.Indicators, ist.Entries, ist.Names, time.Since(start).Seconds())
 		cfg := screen.Config{Intel: x, Rules: rules, Normalize: normalize.Options{Region: region}, Log: e.log}
+		if cfg.Findings, err = screen.LoadFindings(ctx, st); err != nil {
+			return nil, err
+		}
+		if n := len(cfg.Findings); n > 0 {
+			fmt.Fprintf(e.stderr, "with findings of laptop-farm telemetry and the consortium about %d stored %s\n", n, plural(n, "subject", "subjects"))
+		}
 		if link {
 			if n, err := storedSubjects(ctx, st); err != nil {
 				return nil, err

@@ -7,12 +7,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
+	"time"
 
 	"github.com/ringfence/ringfence/internal/access"
 	"github.com/ringfence/ringfence/internal/cases"
 	"github.com/ringfence/ringfence/internal/live"
 	"github.com/ringfence/ringfence/internal/normalize"
 	"github.com/ringfence/ringfence/internal/server"
+	"github.com/ringfence/ringfence/internal/share"
+	"github.com/ringfence/ringfence/internal/store"
+	"github.com/ringfence/ringfence/internal/taxii"
 	"github.com/ringfence/ringfence/internal/web"
 )
 
@@ -47,6 +52,11 @@ Flags:
   --max-upload MIB     largest upload in MiB: batch, intelligence file or
                        attachment (default 64)
   --log-level LEVEL    debug, info, warn or error (default info)
+  --share-pull-every D pull consortium collections every D (e.g. 1h), as
+                       'ringfence share pull' does, and reload the
+                       intelligence when something changed; with --hub or
+                       --taxii, --key and --collection (see 'ringfence help
+                       share'); off by default
 
 Example:
   $ ringfence serve --db ringfence.db
@@ -71,6 +81,12 @@ Example:
 		rate := fs.Float64("rate-limit", 1000, "requests per second per principal")
 		maxUpload := fs.Int64("max-upload", 64, "largest upload in MiB")
 		logLevel := fs.String("log-level", "info", "log level")
+		pullEvery := fs.Duration("share-pull-every", 0, "pull consortium collections this often")
+		hubURL := fs.String("hub", e.getenv("RINGFENCE_HUB_URL"), "hub URL")
+		taxiiURL := fs.String("taxii", "", "TAXII URL")
+		key := fs.String("key", e.getenv("RINGFENCE_HUB_KEY"), "API key")
+		user := fs.String("user", "", "HTTP Basic user")
+		collection := fs.String("collection", "", "collections to pull")
 		pos, err := parseFlags(fs, c, e, args)
 		if err != nil {
 			return err
@@ -84,6 +100,26 @@ Example:
 		}
 		if *rate < 0 || *maxUpload <= 0 {
 			return usagef("--rate-limit must not be negative and --max-upload must be positive")
+		}
+		var pulls []share.Remote
+		if *pullEvery != 0 {
+			switch {
+			case *pullEvery < time.Minute:
+				return usagef("--share-pull-every %v: at least 1m", *pullEvery)
+			case *hubURL == "" && *taxiiURL == "", *key == "", *collection == "":
+				return usagef("--share-pull-every needs --hub (or --taxii), --key and --collection")
+			}
+			base := *taxiiURL
+			if base == "" {
+				base = strings.TrimSuffix(*hubURL, "/") + taxii.DiscoveryPath
+			}
+			for _, coll := range strings.Split(*collection, ",") {
+				cl := &taxii.Client{BaseURL: base, APIKey: *key}
+				if *user != "" {
+					cl.APIKey, cl.Username, cl.Password = "", *user, *key
+				}
+				pulls = append(pulls, share.Remote{Client: cl, Collection: strings.TrimSpace(coll)})
+			}
 		}
 		rules, err := loadRules(ruleFiles)
 		if err != nil {
@@ -118,6 +154,9 @@ Example:
 		ectx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 		defer stopEngine()
 		go eng.Run(ectx)
+		if len(pulls) > 0 {
+			go pullSchedule(ectx, st, pulls, *pullEvery, eng.Reload, log)
+		}
 		log.Info("listening", "addr", ln.Addr().String())
 		err = server.Serve(ctx, ln, srv, log)
 		if errors.Is(err, context.Canceled) {
@@ -127,4 +166,36 @@ Example:
 		return err
 	}
 	return c
+}
+
+// pullSchedule pulls the consortium's collections on a schedule, first at
+// start, and reloads the intelligence when one brought something new.
+func pullSchedule(ctx context.Context, st store.Store, remotes []share.Remote, every time.Duration, reload func(), log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		changed := false
+		for _, r := range remotes {
+			res, err := share.Pull(ctx, st, r, share.PullOptions{Actor: "schedule"})
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				log.Error("share pull", "collection", r.Collection, "err", err)
+				continue
+			}
+			if !res.Unchanged {
+				changed = true
+				log.Info("share pull", "collection", r.Collection, "objects", res.Objects, "indicators", res.Indicators)
+			}
+		}
+		if changed {
+			reload()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

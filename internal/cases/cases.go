@@ -267,11 +267,15 @@ type Decision struct {
 	// which the hub shares with members only.
 	TLP  string
 	Note string
+	// Share marks the confirmed indicators shareable with the consortium
+	// ('ringfence share push' publishes them; TLP:RED ones never leave).
+	Share bool
 }
 
 // Decided says what a decision did.
 type Decided struct {
 	Indicators int      // local indicators created from the subjects
+	Shared     bool     // the indicators were marked shareable
 	Suppressed []string // subjects whose alert is suppressed
 }
 
@@ -311,6 +315,12 @@ func (d *Desk) Decide(ctx context.Context, actor string, caseID int64, dec Decis
 		}
 		if out.Indicators, err = d.st.ReplaceIndicators(ctx, caseSource(caseID), inds); err != nil {
 			return Decided{}, err
+		}
+		if dec.Share {
+			if err := d.st.ShareSource(ctx, store.SharedSource{Source: caseSource(caseID), Actor: actor}); err != nil {
+				return Decided{}, err
+			}
+			out.Shared = true
 		}
 	case store.DecisionCleared:
 		for _, id := range subjects {

@@ -41,9 +41,12 @@ type Engine struct {
 	log   *slog.Logger
 	rules *screen.Rules
 
-	index  atomic.Pointer[match.Index]
-	loaded atomic.Pointer[time.Time]
-	reload chan struct{}
+	index atomic.Pointer[match.Index]
+	// findings are other analyses' findings by subject (laptop farms, the
+	// consortium), loaded with the index.
+	findings atomic.Pointer[map[string][]screen.Finding]
+	loaded   atomic.Pointer[time.Time]
+	reload   chan struct{}
 	// gen counts updates of stored subjects through the engine, and
 	// newSubjects every write, so cached people and clusters know they are
 	// stale.
@@ -105,6 +108,11 @@ func (e *Engine) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load indicators: %w", err)
 	}
+	fs, err := screen.LoadFindings(ctx, e.st)
+	if err != nil {
+		return fmt.Errorf("load findings: %w", err)
+	}
+	e.findings.Store(&fs)
 	e.index.Store(x)
 	e.loaded.Store(&start)
 	st := x.Stats()
@@ -185,6 +193,7 @@ type cachedScreener struct {
 	idx  *match.Index
 	held *held
 	gen  int64
+	fs   *map[string][]screen.Finding
 	at   time.Time
 }
 
@@ -194,18 +203,24 @@ type cachedScreener struct {
 // stored subjects it met before.
 func (e *Engine) screener() (*screen.Screener, error) {
 	idx, h, gen, now := e.index.Load(), e.held.Load(), e.gen.Load(), time.Now()
-	if c := e.scr.Load(); c != nil && c.idx == idx && c.held == h && c.gen == gen && now.Sub(c.at) < storedTTL {
+	fs := e.findings.Load()
+	if c := e.scr.Load(); c != nil && c.idx == idx && c.held == h && c.gen == gen && c.fs == fs && now.Sub(c.at) < storedTTL {
 		return c.s, nil
 	}
 	var linker screen.Linker = e.st
 	if h != nil {
 		linker = heldLinker{e.st, h}
 	}
-	s, err := screen.New(screen.Config{Intel: idx, Rules: e.rules, Store: linker, Normalize: e.cfg.Normalize, Log: e.log})
+	var findings map[string][]screen.Finding
+	if fs != nil {
+		findings = *fs
+	}
+	s, err := screen.New(screen.Config{Intel: idx, Rules: e.rules, Store: linker, Normalize: e.cfg.Normalize, Log: e.log,
+		Findings: findings})
 	if err != nil {
 		return nil, err
 	}
-	e.scr.Store(&cachedScreener{s: s, idx: idx, held: h, gen: gen, at: now})
+	e.scr.Store(&cachedScreener{s: s, idx: idx, held: h, gen: gen, fs: fs, at: now})
 	return s, nil
 }
 

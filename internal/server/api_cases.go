@@ -334,11 +334,13 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, p access.Princip
 		Decision string `json:"decision"`
 		TLP      string `json:"tlp"`
 		Note     string `json:"note"`
+		Share    bool   `json:"share"`
 	}
 	if !decode(w, r, &body) {
 		return
 	}
-	out, err := s.desk.Decide(r.Context(), p.Name, id, cases.Decision{Outcome: body.Decision, TLP: body.TLP, Note: body.Note})
+	out, err := s.desk.Decide(r.Context(), p.Name, id, cases.Decision{Outcome: body.Decision, TLP: body.TLP, Note: body.Note,
+		Share: body.Share})
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -31,6 +31,10 @@ type HubCollection struct {
 	ID          string
 	Title       string
 	Description string
+	Alias       string
+	// DefaultTLP is the TLP of objects that carry no TLP marking; ""
+	// means CLEAR.
+	DefaultTLP  string
 	AllowGuests bool
 	Rights      []HubRight
 	CreatedAt   time.Time
@@ -51,12 +55,13 @@ type TAXIIObject struct {
 	Type        string
 	SpecVersion string
 	// Version is the object's modified time (its created time when it has
-	// none).
+	// none); zero for an object with neither, whose version is then its
+	// DateAdded.
 	Version time.Time
 	// DateAdded is when the hub took this version; set by the store.
 	DateAdded time.Time
-	// TLP is the strictest TLP marking of the object (TLPs), "clear" when
-	// unmarked.
+	// TLP is the strictest TLP marking of the object (TLPs), "" when it
+	// carries none (the collection's default then applies).
 	TLP string
 	// Writer is the member that added this version.
 	Writer string
@@ -73,11 +78,11 @@ type TAXIICursor struct {
 // (DateAdded, Seq) order.
 type TAXIIQuery struct {
 	Collection string
-	// Reader is the member reading; Guest says it is a guest. A reader
-	// sees TLP CLEAR and GREEN, AMBER and AMBER+STRICT unless a guest,
-	// and RED only what it wrote.
-	Reader string
-	Guest  bool
+	// Levels are the TLPs the reader may see ("" for unmarked objects),
+	// and Writer, when not empty, sees everything it wrote whatever its
+	// TLP (internal/taxii's Visibility).
+	Levels []string
+	Writer string
 	// AddedAfter, when set, leaves out objects added at or before it.
 	AddedAfter time.Time
 	// After, when set, continues after a page's last object.

@@ -246,7 +246,8 @@ func (u *ui) decide(w http.ResponseWriter, r *http.Request, p access.Principal) 
 	if err != nil {
 		return err
 	}
-	dec := cases.Decision{Outcome: r.PostFormValue("decision"), TLP: r.PostFormValue("tlp"), Note: r.PostFormValue("note")}
+	dec := cases.Decision{Outcome: r.PostFormValue("decision"), TLP: r.PostFormValue("tlp"), Note: r.PostFormValue("note"),
+		Share: r.PostFormValue("share") == "on"}
 	out, err := u.Desk.Decide(r.Context(), p.Name, id, dec)
 	return u.afterForm(w, r, p, id, err, "decided&indicators="+strconv.Itoa(out.Indicators))
 }

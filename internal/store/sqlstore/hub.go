@@ -75,8 +75,11 @@ func (db *DB) HubMembers(ctx context.Context) ([]store.HubMember, error) {
 
 // PutHubCollection implements store.Hub.
 func (db *DB) PutHubCollection(ctx context.Context, c store.HubCollection) error {
-	if c.ID == "" || c.Title == "" || !store.ValidText(c.ID, c.Title, c.Description) {
+	if c.ID == "" || c.Title == "" || !store.ValidText(c.ID, c.Title, c.Description, c.Alias) {
 		return fmt.Errorf("put hub collection %q: empty id or title: %w", c.ID, store.ErrInvalid)
+	}
+	if c.DefaultTLP != "" && !slices.Contains(store.TLPs, c.DefaultTLP) {
+		return fmt.Errorf("put hub collection %q: default TLP %q: %w", c.ID, c.DefaultTLP, store.ErrInvalid)
 	}
 	for _, r := range c.Rights {
 		if r.Member == "" || !store.ValidText(r.Member) {
@@ -88,10 +91,11 @@ func (db *DB) PutHubCollection(ctx context.Context, c store.HubCollection) error
 		at = db.now()
 	}
 	err := db.InTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, db.Q(`INSERT INTO hub_collections (id, title, description, allow_guests, created_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title,
-			description = excluded.description, allow_guests = excluded.allow_guests`),
-			c.ID, c.Title, c.Description, c.AllowGuests, store.Micros(at)); err != nil {
+		if _, err := tx.ExecContext(ctx, db.Q(`INSERT INTO hub_collections (id, title, description, alias, default_tlp, allow_guests, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title,
+			description = excluded.description, alias = excluded.alias, default_tlp = excluded.default_tlp,
+			allow_guests = excluded.allow_guests`),
+			c.ID, c.Title, c.Description, c.Alias, c.DefaultTLP, c.AllowGuests, store.Micros(at)); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, db.Q(`DELETE FROM hub_rights WHERE collection = ?`), c.ID); err != nil {
@@ -114,7 +118,7 @@ func (db *DB) PutHubCollection(ctx context.Context, c store.HubCollection) error
 
 // HubCollections implements store.Hub.
 func (db *DB) HubCollections(ctx context.Context) ([]store.HubCollection, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT id, title, description, allow_guests, created_at FROM hub_collections ORDER BY id`)
+	rows, err := db.R.QueryContext(ctx, `SELECT id, title, description, alias, default_tlp, allow_guests, created_at FROM hub_collections ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("read hub collections: %w", err)
 	}
@@ -123,7 +127,7 @@ func (db *DB) HubCollections(ctx context.Context) ([]store.HubCollection, error)
 	for rows.Next() {
 		var c store.HubCollection
 		var at int64
-		if err := rows.Scan(&c.ID, &c.Title, &c.Description, &c.AllowGuests, &at); err != nil {
+		if err := rows.Scan(&c.ID, &c.Title, &c.Description, &c.Alias, &c.DefaultTLP, &c.AllowGuests, &at); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read hub collections: %w", err)
 		}
@@ -167,7 +171,7 @@ func scanTAXII(sc interface{ Scan(...any) error }) (store.TAXIIObject, error) {
 // AddTAXIIObjects implements store.Hub.
 func (db *DB) AddTAXIIObjects(ctx context.Context, objs []store.TAXIIObject) ([]store.TAXIIObject, error) {
 	for i, o := range objs {
-		if o.Collection == "" || o.ID == "" || o.Type == "" || o.Writer == "" || !slices.Contains(store.TLPs, o.TLP) ||
+		if o.Collection == "" || o.ID == "" || o.Type == "" || o.Writer == "" || (o.TLP != "" && !slices.Contains(store.TLPs, o.TLP)) ||
 			!store.ValidText(o.Collection, o.ID, o.Type, o.SpecVersion, o.Writer) || !isJSONObject(o.Raw) {
 			return nil, fmt.Errorf("add taxii objects: object %d (%s) lacks a collection, id, type, writer, TLP or JSON body: %w",
 				i, o.ID, store.ErrInvalid)
@@ -197,6 +201,9 @@ func (db *DB) AddTAXIIObjects(ctx context.Context, objs []store.TAXIIObject) ([]
 		}
 		for i, o := range objs {
 			o.DateAdded = store.FromMicros(at)
+			if o.Version.IsZero() {
+				o.Version = o.DateAdded
+			}
 			row := tx.QueryRowContext(ctx, db.Q(`INSERT INTO taxii_objects (collection, id, type, spec_version, version,
 				date_added, tlp, writer, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (collection, id, version) DO NOTHING RETURNING seq`),
@@ -219,19 +226,32 @@ func (db *DB) AddTAXIIObjects(ctx context.Context, objs []store.TAXIIObject) ([]
 	return out, nil
 }
 
-// visibleSQL is internal/taxii's Visible as a condition on a row of
-// taxii_objects aliased o, with two parameters: the reader and whether it
-// is a member (not a guest).
-const visibleSQL = `(o.writer = ? OR o.tlp IN ('clear', 'green') OR (? AND o.tlp IN ('amber', 'amber+strict')))`
+// visibleSQL is internal/taxii's Visibility as a condition on a row of
+// taxii_objects aliased o.
+func visibleSQL(alias string, q store.TAXIIQuery) (string, []any) {
+	var args []any
+	cond := "1 = 0"
+	if len(q.Levels) > 0 {
+		cond = alias + ".tlp IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(q.Levels)), ", ") + ")"
+		for _, l := range q.Levels {
+			args = append(args, l)
+		}
+	}
+	if q.Writer != "" {
+		cond += " OR " + alias + ".writer = ?"
+		args = append(args, q.Writer)
+	}
+	return "(" + cond + ")", args
+}
 
 // TAXIIObjects implements store.Hub.
 func (db *DB) TAXIIObjects(ctx context.Context, q store.TAXIIQuery) ([]store.TAXIIObject, bool, error) {
 	if q.Limit < 1 || q.Limit > 10000 {
 		return nil, false, fmt.Errorf("taxii objects: limit %d outside 1–10000: %w", q.Limit, store.ErrInvalid)
 	}
-	member := !q.Guest
-	where := []string{"o.collection = ?", visibleSQL}
-	args := []any{q.Collection, q.Reader, member}
+	vis, visArgs := visibleSQL("o", q)
+	where := []string{"o.collection = ?", vis}
+	args := append([]any{q.Collection}, visArgs...)
 	if !q.AddedAfter.IsZero() {
 		where, args = append(where, "o.date_added > ?"), append(args, store.Micros(q.AddedAfter))
 	}
@@ -267,9 +287,10 @@ func (db *DB) TAXIIObjects(ctx context.Context, q store.TAXIIQuery) ([]store.TAX
 				}
 				// Among the versions this reader may see: a RED update
 				// by another member must not hide the AMBER version.
+				vvis, vargs := visibleSQL("v", q)
 				ors = append(ors, `o.version = (SELECT `+agg+`(v.version) FROM taxii_objects v WHERE v.collection = o.collection
-					AND v.id = o.id AND `+strings.ReplaceAll(visibleSQL, "o.", "v.")+`)`)
-				args = append(args, q.Reader, member)
+					AND v.id = o.id AND `+vvis+`)`)
+				args = append(args, vargs...)
 			default:
 				t, err := time.Parse(time.RFC3339Nano, v)
 				if err != nil {

@@ -133,7 +133,7 @@ func testHubMembersCollections(t *testing.T, s store.Store, c *clock) {
 		t.Errorf("HubMembers = %+v", ms)
 	}
 
-	coll := store.HubCollection{ID: "c1", Title: "Confirmed", AllowGuests: true,
+	coll := store.HubCollection{ID: "c1", Title: "Confirmed", Alias: "confirmed", DefaultTLP: "amber", AllowGuests: true,
 		Rights: []store.HubRight{{Member: "*", Read: true, Write: true}, {Member: "gov", Read: true}}}
 	if err := h.PutHubCollection(ctx(t), coll); err != nil {
 		t.Fatal(err)
@@ -175,6 +175,16 @@ func testTAXIIObjects(t *testing.T, s store.Store, c *clock) {
 			t.Fatalf("one add gave date_added %v/%v, seq %d after %d", added[i].DateAdded, added[0].DateAdded, added[i].Seq, added[i-1].Seq)
 		}
 	}
+	vis := func(reader string, guest bool) ([]string, string) {
+		if guest {
+			return []string{"clear", "green", ""}, ""
+		}
+		return []string{"clear", "green", "amber", "amber+strict", ""}, reader
+	}
+	q := func(reader string, guest bool, qq store.TAXIIQuery) store.TAXIIQuery {
+		qq.Levels, qq.Writer = vis(reader, guest)
+		return qq
+	}
 	readAll := func(q store.TAXIIQuery) []string {
 		t.Helper()
 		var ids []string
@@ -195,7 +205,7 @@ func testTAXIIObjects(t *testing.T, s store.Store, c *clock) {
 		t.Fatal("pages never end")
 		return nil
 	}
-	got := readAll(store.TAXIIQuery{Collection: "c1", Reader: "beta", Limit: 4})
+	got := readAll(q("beta", false, store.TAXIIQuery{Collection: "c1", Limit: 4}))
 	var want []string
 	for _, o := range batch {
 		want = append(want, o.ID)
@@ -215,7 +225,7 @@ func testTAXIIObjects(t *testing.T, s store.Store, c *clock) {
 	if again[0].Seq != added[0].Seq || !again[0].DateAdded.Equal(added[0].DateAdded) {
 		t.Errorf("re-adding a version gave seq %d at %v, want the stored %d at %v", again[0].Seq, again[0].DateAdded, added[0].Seq, added[0].DateAdded)
 	}
-	after := readAll(store.TAXIIQuery{Collection: "c1", Reader: "acme", AddedAfter: added[0].DateAdded, Limit: 10})
+	after := readAll(q("acme", false, store.TAXIIQuery{Collection: "c1", AddedAfter: added[0].DateAdded, Limit: 10}))
 	if diff := cmp.Diff([]string{"indicator--red", "indicator--amber"}, after); diff != "" {
 		t.Errorf("added_after (-want +got):\n%s", diff)
 	}
@@ -230,7 +240,7 @@ func testTAXIIObjects(t *testing.T, s store.Store, c *clock) {
 		{"beta", false, []string{"indicator--amber"}},
 		{"gov", true, nil},
 	} {
-		got := readAll(store.TAXIIQuery{Collection: "c1", Reader: tc.reader, Guest: tc.guest, AddedAfter: added[0].DateAdded, Limit: 10})
+		got := readAll(q(tc.reader, tc.guest, store.TAXIIQuery{Collection: "c1", AddedAfter: added[0].DateAdded, Limit: 10}))
 		if diff := cmp.Diff(tc.want, got); diff != "" {
 			t.Errorf("reader %s (guest %v) (-want +got):\n%s", tc.reader, tc.guest, diff)
 		}
@@ -243,7 +253,7 @@ func testTAXIIObjects(t *testing.T, s store.Store, c *clock) {
 		t.Fatal(err)
 	}
 	versions := func(reader string, vs ...string) []time.Time {
-		page, _, err := h.TAXIIObjects(ctx(t), store.TAXIIQuery{Collection: "c1", Reader: reader, IDs: []string{"indicator--0001"}, Versions: vs, Limit: 10})
+		page, _, err := h.TAXIIObjects(ctx(t), q(reader, false, store.TAXIIQuery{Collection: "c1", IDs: []string{"indicator--0001"}, Versions: vs, Limit: 10}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,7 +278,7 @@ func testTAXIIObjects(t *testing.T, s store.Store, c *clock) {
 	if got := versions("beta", v2.Version.Format(time.RFC3339Nano)); len(got) != 0 {
 		t.Errorf("beta asked for the RED version by timestamp: %v", got)
 	}
-	if page, _, err := h.TAXIIObjects(ctx(t), store.TAXIIQuery{Collection: "c1", Reader: "beta", Types: []string{"malware"}, Limit: 5}); err != nil || len(page) != 0 {
+	if page, _, err := h.TAXIIObjects(ctx(t), q("beta", false, store.TAXIIQuery{Collection: "c1", Types: []string{"malware"}, Limit: 5})); err != nil || len(page) != 0 {
 		t.Errorf("type filter: %v, %v", page, err)
 	}
 	if _, _, err := h.TAXIIObjects(ctx(t), store.TAXIIQuery{Collection: "c1", Limit: 0}); !errors.Is(err, store.ErrInvalid) {

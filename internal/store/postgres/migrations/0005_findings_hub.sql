@@ -37,6 +37,8 @@ CREATE TABLE hub_collections (
 	id TEXT COLLATE "C" PRIMARY KEY,
 	title TEXT NOT NULL,
 	description TEXT NOT NULL DEFAULT '',
+	alias TEXT NOT NULL DEFAULT '',
+	default_tlp TEXT NOT NULL DEFAULT '',
 	allow_guests BOOLEAN NOT NULL DEFAULT FALSE,
 	created_at BIGINT NOT NULL
 );

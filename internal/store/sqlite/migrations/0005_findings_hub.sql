@@ -37,6 +37,8 @@ CREATE TABLE hub_collections (
 	id TEXT PRIMARY KEY,
 	title TEXT NOT NULL,
 	description TEXT NOT NULL DEFAULT '',
+	alias TEXT NOT NULL DEFAULT '',
+	default_tlp TEXT NOT NULL DEFAULT '',
 	allow_guests INTEGER NOT NULL DEFAULT 0,
 	created_at INTEGER NOT NULL
 );
