@@ -25,7 +25,7 @@ type fixture struct {
 	keys map[string]string
 }
 
-func newHub(t *testing.T, opt hub.Options) *fixture {
+func newHub(t testing.TB, opt hub.Options) *fixture {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hub.db"), sqlite.Options{})
 	if err != nil {
@@ -51,7 +51,7 @@ func newHub(t *testing.T, opt hub.Options) *fixture {
 	return f
 }
 
-func (f *fixture) call(t *testing.T, method, path, member string, body any) (*http.Response, map[string]any) {
+func (f *fixture) call(t testing.TB, method, path, member string, body any) (*http.Response, map[string]any) {
 	t.Helper()
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequestWithContext(t.Context(), method, f.srv.URL+path, bytes.NewReader(b))
@@ -68,7 +68,7 @@ func (f *fixture) call(t *testing.T, method, path, member string, body any) (*ht
 	return resp, out
 }
 
-func blinded(t *testing.T, f *fixture, n int) *blind.Request {
+func blinded(t testing.TB, f *fixture, n int) *blind.Request {
 	t.Helper()
 	c, err := blind.NewClient(f.h.PublicKey())
 	if err != nil {

@@ -53,7 +53,7 @@ type member struct {
 	key string
 }
 
-func openStore(t *testing.T, path string) *sqlite.Store {
+func openStore(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), path, sqlite.Options{})
 	if err != nil {
@@ -63,7 +63,7 @@ func openStore(t *testing.T, path string) *sqlite.Store {
 	return st
 }
 
-func put(t *testing.T, st store.Store, lines ...string) []subject.Record {
+func put(t testing.TB, st store.Store, lines ...string) []subject.Record {
 	t.Helper()
 	var recs []subject.Record
 	var subs []store.Subject
