@@ -10,8 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/ringfence/ringfence/internal/farm"
 	"github.com/ringfence/ringfence/internal/subject"
+	"github.com/ringfence/ringfence/internal/telemetry"
 	"github.com/ringfence/ringfence/internal/synth"
 )
 
@@ -21,6 +24,7 @@ func genCommand() command {
 		summary: "write a synthetic population with planted fraud rings and its ground truth",
 		usage: `Usage: ringfence gen --n N [--seed S] [--out FILE] [--truth FILE] [--fraud-share F]
        ringfence gen --indicators N [--seed S] [--out FILE]
+       ringfence gen --telemetry N [--seed S] [--out FILE] [--employees FILE]
 
 Writes N synthetic subject records as JSON Lines: ordinary applicants and
 workers, planted DPRK IT-worker rings whose personas share phones, e-mail
@@ -43,6 +47,14 @@ Flags:
   --indicators N    write N indicator CSV rows (e-mail, domain, IP, range,
                     wallet, phone, name, bank account; for load tests)
                     instead of records
+  --telemetry N     write N telemetry events in the generic format
+                    (docs/TELEMETRY.md) of a simulated fleet over 30 days,
+                    with a planted laptop farm (six laptops of four
+                    employees, two PiKVMs, AnyDesk, Astrill sign-ins),
+                    households, travellers, VPN users and a helpdesk;
+                    the employees go to --employees (default FILE with
+                    .employees.jsonl in place of its extension). The
+                    fleet's corporate egress is 203.0.113.0/24.
 
 Example:
   $ ringfence gen --n 20000 --seed 7 --out people.jsonl
@@ -58,12 +70,17 @@ Example:
 		truthPath := fs.String("truth", "", "ground truth file")
 		share := fs.Float64("fraud-share", 0.03, "share of ring personas")
 		indicators := fs.Int("indicators", 0, "write an indicator CSV of N rows instead")
+		events := fs.Int("telemetry", 0, "write N telemetry events instead")
+		employees := fs.String("employees", "", "employees file of --telemetry")
 		pos, err := parseFlags(fs, c, e, args)
 		if err != nil {
 			return err
 		}
 		if len(pos) > 0 {
 			return usagef("gen takes no arguments, only flags (see 'ringfence help gen')")
+		}
+		if *events > 0 {
+			return genTelemetry(ctx, e, *events, int64(*seed), *out, *employees)
 		}
 		if *indicators > 0 {
 			w, commit, err := createAtomic(*out, e.stdout)
@@ -188,4 +205,90 @@ func createAtomic(path string, stdout io.Writer) (io.Writer, func(ok bool) error
 		return nil
 	}
 	return f, commit, nil
+}
+
+// genTelemetry writes n events of a simulated fleet in the generic format,
+// and its employees as subject records.
+func genTelemetry(ctx context.Context, e *env, n int, seed int64, out, employees string) error {
+	if out == "-" && employees == "" {
+		return usagef("gen --telemetry to standard output needs --employees FILE")
+	}
+	if employees == "" {
+		employees = strings.TrimSuffix(out, filepath.Ext(out)) + ".employees.jsonl"
+	}
+	const days, perDay = 30, 12
+	fleet := max(20, n/(days*perDay*6/5))
+	opt := farm.SimOptions{Employees: fleet, Days: days, EventsPerDeviceDay: perDay,
+		Start:      time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -days),
+		Farms:      []farm.SimFarm{{Laptops: 6, Employees: 4, PiKVM: 2, AnyDesk: 1, Astrill: true}},
+		Households: max(1, fleet/100), CorporateVPN: fleet / 20, ConsumerVPN: fleet / 50, Travellers: fleet / 50,
+		Helpdesk: fleet / 100, DevBoards: fleet / 200, Unenrolled: fleet / 500, Cafes: fleet / 200}
+	sim := farm.NewSimulator(seed, opt)
+
+	pw, commitPeople, err := createAtomic(employees, e.stdout)
+	if err != nil {
+		return err
+	}
+	defer commitPeople(false)
+	pb := bufio.NewWriter(pw)
+	enc := json.NewEncoder(pb)
+	for _, p := range sim.People() {
+		rec := map[string]any{"id": p.ID, "kind": "employee", "name": p.Name, "emails": p.Emails, "devices": p.Devices,
+			"addresses": []map[string]string{{"kind": "home", "line1": p.Home.Line, "city": p.Home.City,
+				"region": p.Home.Region, "country": p.Home.Country}}}
+		if len(p.HomeIPs) > 0 {
+			var ips []string
+			for _, a := range p.HomeIPs {
+				ips = append(ips, a.String())
+			}
+			rec["ips"] = ips
+		}
+		if err := enc.Encode(rec); err != nil {
+			return err
+		}
+	}
+	if err := pb.Flush(); err != nil {
+		return err
+	}
+
+	w, commit, err := createAtomic(out, e.stdout)
+	if err != nil {
+		return err
+	}
+	defer commit(false)
+	bw := bufio.NewWriterSize(w, 1<<20)
+	prog := newProgress(e.stderr, "events written")
+	buf := make([]telemetry.Event, 4096)
+	var line []byte
+	written := 0
+	for written < n {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		k := sim.Next(buf[:min(len(buf), n-written)])
+		if k == 0 {
+			break
+		}
+		for i := range buf[:k] {
+			line = telemetry.AppendGeneric(line[:0], &buf[i])
+			if _, err := bw.Write(line); err != nil {
+				return err
+			}
+		}
+		written += k
+		prog.add(k)
+	}
+	prog.done()
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if err := commit(true); err != nil {
+		return err
+	}
+	if err := commitPeople(true); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "wrote %d events of %d employees (%d laptops) to %s; employees in %s\n",
+		written, fleet, sim.Devices(), out, employees)
+	return nil
 }

@@ -49,6 +49,8 @@ func commands() []command {
 		shareCommand(),
 		hubCommand(),
 		clusterCommand(),
+		telemetryCommand(),
+		farmCommand(),
 		graphCommand(),
 		rulesCommand(),
 		normalizeCommand(),

@@ -221,6 +221,9 @@ type screening struct {
 	minLevel int
 	opts     normalize.Options
 	prog     *progress
+	// sites are the laptop-farm sites stored farm findings name, by
+	// subject id: records of those ids link through them (graph.SiteLinks).
+	sites map[string][]subject.Identifier
 
 	read, bad int
 	// seen maps the ids read to where, when records come from more than
@@ -320,7 +323,13 @@ func (sc *screening) run(ctx context.Context, files []string) error {
 			}
 			j.verdicts = append(j.verdicts, v)
 			if sc.keep {
-				j.subjects = append(j.subjects, subject.Stored(rec, ids))
+				// A farm site is the analysis's, not the record's: it is
+				// not stored with the subject.
+				kept := ids
+				if len(sc.sites[rec.ID]) > 0 {
+					kept = slices.DeleteFunc(slices.Clone(ids), func(id subject.Identifier) bool { return id.Kind == graph.KindSite })
+				}
+				j.subjects = append(j.subjects, subject.Stored(rec, kept))
 			}
 		}
 		j.staged = nil

@@ -9,6 +9,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/ringfence/ringfence/internal/store"
+
 	"github.com/ringfence/ringfence/internal/graph"
 	"github.com/ringfence/ringfence/internal/screen"
 	"github.com/ringfence/ringfence/internal/subject"
@@ -57,6 +59,13 @@ func (sc *screening) stage(ctx context.Context, produce func(send func(*screenJo
 	}()
 	sw := bufio.NewWriterSize(spill, 1<<20)
 
+	if sc.st != nil && sc.sites == nil {
+		fs, err := sc.st.Findings(ctx, store.FindingQuery{Source: store.SourceFarm})
+		if err != nil {
+			return nil, err
+		}
+		sc.sites = graph.SiteLinks(fs)
+	}
 	t := time.Now()
 	prog := newProgress(sc.e.stderr, "records read")
 	sc.prog = prog
@@ -67,6 +76,9 @@ func (sc *screening) stage(ctx context.Context, produce func(send func(*screenJo
 		for i := range j.recs {
 			rec := &j.recs[i]
 			ids, problems := subject.Identifiers(rec, sc.opts)
+			if extra := sc.sites[rec.ID]; len(extra) > 0 {
+				ids = append(ids, extra...)
+			}
 			p := graph.Prepare(rec, ids)
 			j.chunk.Add(p)
 			j.staged = append(j.staged, screen.AppendStaged(nil, rec, ids, problems, p.Shingles, sc.keep))

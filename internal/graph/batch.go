@@ -35,7 +35,14 @@ import (
 var linkKinds = []normalize.Kind{
 	normalize.KindEmail, normalize.KindPhone, normalize.KindAddress, normalize.KindIDDocument,
 	normalize.KindBankAccount, normalize.KindWallet, normalize.KindIP, normalize.KindDevice, normalize.KindURL,
+	KindSite,
 }
+
+// KindSite is a suspected laptop-farm site that telemetry analysis found
+// (internal/farm): the people whose company laptops were online there on
+// the same days share it. It is not read from records; callers add it to
+// the identifiers of the people a stored farm finding names (SiteLinks).
+const KindSite normalize.Kind = "farm_site"
 
 // Links says whether values of kind link subjects.
 func Links(kind normalize.Kind) bool { return kindIndex(kind) >= 0 }
@@ -593,4 +600,32 @@ func sortPairs(pairs []pair) {
 	wg.Go(func() { slices.SortFunc(pairs[:lo], comparePairs) })
 	slices.SortFunc(pairs[lo:], comparePairs)
 	wg.Wait()
+}
+
+// SiteLinks are the farm sites stored farm findings name, as identifiers of
+// the people they name (by subject id): laptops of several people online at
+// one house on the same days link those people in the graph, with the
+// site's place and dates as the shared value. Findings below medium (two
+// households, a visit) link no one.
+func SiteLinks(fs []store.Finding) map[string][]subject.Identifier {
+	out := map[string][]subject.Identifier{}
+	for _, f := range fs {
+		if f.Source != store.SourceFarm || f.Kind != "farm" || f.Level == "low" || f.Level == "" {
+			continue
+		}
+		var d struct {
+			Location string `json:"location"`
+		}
+		_ = json.Unmarshal(f.Detail, &d)
+		value := f.ID
+		if d.Location != "" {
+			value = d.Location
+		}
+		if !f.First.IsZero() {
+			value += ", " + f.First.UTC().Format(time.DateOnly) + " to " + f.Last.UTC().Format(time.DateOnly)
+		}
+		out[f.SubjectID] = append(out[f.SubjectID], subject.Identifier{Attribute: "telemetry",
+			Value: normalize.Value{Kind: KindSite, Canonical: value}})
+	}
+	return out
 }

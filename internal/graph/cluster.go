@@ -542,6 +542,9 @@ func (g *Graph) cluster(recs []uint32, gi int32, groupOf []int32, common []commo
 				fmt.Sprintf("identity document %s is given by %d people of different names: a stolen or borrowed identity", value, ids)})
 		case normalize.KindURL:
 			note(Reason{"cluster-shared-profile", 30, fmt.Sprintf("profile %s is given by %d people of different names", value, ids)})
+		case KindSite:
+			note(Reason{"cluster-farm-site", min(60+5*(ids-2), 80),
+				fmt.Sprintf("company laptops of %d people of different names were online together at %s", ids, value)})
 		}
 	}
 	if ids := distinct(c.nameGroup, resumes); ids >= 2 {

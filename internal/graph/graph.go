@@ -42,6 +42,9 @@ var weights = [...]kindWeight{
 	{0.3, 5, 20, "ips"},
 	{1, 10, 20, "devices"},
 	{0.6, 5, 20, "urls"},
+	// A farm site joins the laptops' people at full strength: telemetry
+	// already ruled out households, offices and shared egress.
+	{1, 20, 100, "telemetry"},
 }
 
 // Address values weigh by the role each holder gives them: a shipping

@@ -148,6 +148,8 @@ func kindWords(kind, role string) string {
 		return "IP address"
 	case "url":
 		return "profile URL"
+	case "farm_site":
+		return "laptop-farm site"
 	}
 	return kind
 }
