@@ -14,8 +14,8 @@ import (
 
 	"github.com/ringfence/ringfence/internal/farm"
 	"github.com/ringfence/ringfence/internal/subject"
-	"github.com/ringfence/ringfence/internal/telemetry"
 	"github.com/ringfence/ringfence/internal/synth"
+	"github.com/ringfence/ringfence/internal/telemetry"
 )
 
 func genCommand() command {

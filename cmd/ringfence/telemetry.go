@@ -24,9 +24,9 @@ import (
 // share.
 type farmFlags struct {
 	dbFlag, inputFormat, sanctioned, egress, region, end string
-	window                                              time.Duration
-	people                                              stringList
-	noStored                                            bool
+	window                                               time.Duration
+	people                                               stringList
+	noStored                                             bool
 }
 
 func (f *farmFlags) register(fs *flag.FlagSet) {

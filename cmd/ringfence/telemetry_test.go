@@ -22,7 +22,7 @@ func farmFixture(t *testing.T, dir string) (people, events string) {
 	events = filepath.Join(dir, "telemetry.jsonl")
 	type person struct {
 		id, name, home, state, zip, ip string
-		laptops                      []string
+		laptops                        []string
 	}
 	staff := []person{
 		{"e1", "Daniel Moore", "12 Oak St", "TX", "78701", "24.28.1.10", []string{"C02F0001", "C02F0002"}},
