@@ -105,39 +105,16 @@ func analyseTelemetry(ctx context.Context, e *env, st store.Store, f *farmFlags,
 	}
 
 	// VPN, proxy and hosting ranges from the loaded intelligence.
+	var people []farm.Person
 	if st != nil {
 		idx, err := match.NewIndex(st.Indicators(ctx, store.IndicatorQuery{Kind: "ip", ValidAt: time.Now()}))
 		if err != nil {
 			return nil, nil, 0, err
 		}
-		if idx.Stats().Indicators > 0 {
-			cache := map[netip.Addr]ipTag{}
-			cfg.IPInfo = func(a netip.Addr) (string, string, bool) {
-				if t, ok := cache[a]; ok {
-					return t.tag, t.label, t.ok
-				}
-				var t ipTag
-				for _, h := range idx.Match(match.Query{Identifiers: []subject.Identifier{{Attribute: "ip",
-					Value: normalize.Value{Kind: normalize.KindIP, Canonical: a.String()}}}}) {
-					t = ipTag{tag: h.Source, label: h.Label, ok: true}
-					break
-				}
-				if len(cache) < 1<<20 {
-					cache[a] = t
-				}
-				return t.tag, t.label, t.ok
-			}
-		}
-	}
-
-	var people []farm.Person
-	if st != nil && !f.noStored {
-		for s, err := range st.Subjects(ctx) {
-			if err != nil {
+		cfg.IPInfo = farm.IPInfoFrom(idx)
+		if !f.noStored {
+			if people, err = farm.StoredPeople(st.Subjects(ctx)); err != nil {
 				return nil, nil, 0, err
-			}
-			if p, ok := farm.StoredPerson(s); ok {
-				people = append(people, p)
 			}
 		}
 	}
@@ -192,11 +169,6 @@ func analyseTelemetry(ctx context.Context, e *env, st store.Store, f *farmFlags,
 	s := a.Stats()
 	fmt.Fprintf(e.stderr, "analysed %d events (%d used) in %.1fs: %d findings\n", s.Events, s.Used, time.Since(start).Seconds(), len(findings))
 	return a, findings, problems, nil
-}
-
-type ipTag struct {
-	tag, label string
-	ok         bool
 }
 
 func telemetryCommand() command {

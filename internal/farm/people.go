@@ -2,10 +2,12 @@ package farm
 
 import (
 	"encoding/json"
+	"iter"
 	"net/netip"
 	"slices"
 	"strings"
 
+	"github.com/ringfence/ringfence/internal/match"
 	"github.com/ringfence/ringfence/internal/normalize"
 	"github.com/ringfence/ringfence/internal/store"
 	"github.com/ringfence/ringfence/internal/subject"
@@ -97,4 +99,51 @@ func StoreFindings(fs []Finding) []store.Finding {
 		}
 	}
 	return out
+}
+
+// StoredPeople are the people of every stored subject whose record reads
+// back, for tying telemetry to them.
+func StoredPeople(subjects iter.Seq2[store.Subject, error]) ([]Person, error) {
+	var out []Person
+	for s, err := range subjects {
+		if err != nil {
+			return nil, err
+		}
+		if p, ok := StoredPerson(s); ok {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// IPInfoFrom is Config.IPInfo over loaded intelligence: an address in a
+// listed range (a VPN's, a hosting provider's) is tagged with the
+// indicator's source and labelled with its label. Answers are cached; the
+// function is for one Analyzer, which calls it from one goroutine.
+func IPInfoFrom(idx *match.Index) func(netip.Addr) (string, string, bool) {
+	if idx == nil || idx.Stats().Indicators == 0 {
+		return nil
+	}
+	type tag struct {
+		tag, label string
+		ok         bool
+	}
+	cache := map[netip.Addr]tag{}
+	return func(a netip.Addr) (string, string, bool) {
+		if t, ok := cache[a]; ok {
+			return t.tag, t.label, t.ok
+		}
+		var t tag
+		for _, h := range idx.Match(match.Query{Identifiers: []subject.Identifier{{Attribute: "ip",
+			Value: normalize.Value{Kind: normalize.KindIP, Canonical: a.String()}}}}) {
+			if h.Kind == "ip" {
+				t = tag{tag: h.Source, label: h.Label, ok: true}
+				break
+			}
+		}
+		if len(cache) < 1<<20 {
+			cache[a] = t
+		}
+		return t.tag, t.label, t.ok
+	}
 }

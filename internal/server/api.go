@@ -47,6 +47,7 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/indicators", access.ReadIntel, jsonBody, s.searchIndicators},
 		{"POST", "/v1/indicators", access.WriteIntel, uploadBody, s.importIndicators},
 		{"GET", "/v1/indicators/export", access.ReadIntel, jsonBody, s.exportIndicators},
+		{"POST", "/v1/telemetry", access.WriteIntel, uploadBody, s.importTelemetry},
 		{"GET", "/v1/audit", access.ReadAudit, jsonBody, s.audit},
 		{"GET", "/v1/users", access.Admin, jsonBody, s.listUsers},
 		{"POST", "/v1/users", access.Admin, jsonBody, s.putUser},

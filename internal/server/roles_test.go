@@ -52,6 +52,7 @@ var wantRoles = map[string]string{
 	"GET /v1/indicators":                   "admin analyst viewer",
 	"POST /v1/indicators":                  "admin analyst",
 	"GET /v1/indicators/export":            "admin analyst viewer",
+	"POST /v1/telemetry":                   "admin analyst",
 	"GET /v1/audit":                        "admin analyst",
 	"GET /v1/users":                        "admin",
 	"POST /v1/users":                       "admin",
@@ -140,6 +141,10 @@ var probes = map[string]func(t *testing.T, f *fixture, role string) probe{
 	},
 	"GET /v1/indicators/export": func(*testing.T, *fixture, string) probe {
 		return probe{target: "/v1/indicators/export?format=stix&source=starter-pack"}
+	},
+	"POST /v1/telemetry": func(_ *testing.T, _ *fixture, role string) probe {
+		return probe{target: "/v1/telemetry?name=probe.jsonl", body: `{"time":"2026-11-20T10:00:00Z","type":"seen","device":"C02PROBE` + role + `","ip":"73.1.2.3"}` + "\n",
+			header: []string{"Content-Type", "application/x-ndjson"}}
 	},
 	"GET /v1/audit": func(*testing.T, *fixture, string) probe { return probe{target: "/v1/audit?limit=10"} },
 	"GET /v1/users": func(*testing.T, *fixture, string) probe { return probe{target: "/v1/users"} },
@@ -482,6 +487,9 @@ func TestBadInputNamesTheField(t *testing.T) {
 		{"an empty batch", "POST", "/v1/jobs", "/v1/jobs?name=a.jsonl", "", nil, "body"},
 		{"a form without a file part", "POST", "/v1/jobs", "/v1/jobs", noFile, []string{"Content-Type", mpType}, "file"},
 		{"a batch with store not a boolean", "POST", "/v1/jobs", "/v1/jobs?store=yes", "{}", nil, "store"},
+		{"telemetry in no known format", "POST", "/v1/telemetry", "/v1/telemetry?name=t.txt", "hello\nworld\n", []string{"Content-Type", "text/plain"}, "file"},
+		{"a corporate egress that is not a range", "POST", "/v1/telemetry", "/v1/telemetry?corporate_egress=office", "{}\n", []string{"Content-Type", "text/plain"}, "corporate_egress"},
+		{"a telemetry window that is not a duration", "POST", "/v1/telemetry", "/v1/telemetry?window=month", "{}\n", []string{"Content-Type", "text/plain"}, "window"},
 		{"an intelligence file that does not parse", "POST", "/v1/indicators", "/v1/indicators?name=bad.csv", "type,value\nplanet,mars\n", []string{"Content-Type", "text/csv"}, "type"},
 		{"a user with an unknown role", "POST", "/v1/users", "/v1/users", `{"name":"bo","role":"root","password":"a long enough password"}`, nil, "role"},
 		{"a user with a bad name", "POST", "/v1/users", "/v1/users", `{"name":"bo bo","role":"viewer","password":"a long enough password"}`, nil, "name"},
