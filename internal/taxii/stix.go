@@ -61,7 +61,82 @@ func parseEnvelope(body []byte, maxObject int) ([]Object, []StatusDetail, error)
 		}
 		objs = append(objs, o)
 	}
+	resolveCustomMarkings(objs)
 	return objs, failures, nil
+}
+
+// resolveCustomMarkings gives objects marked with marking definitions
+// other than the predefined TLP ones their TLP: a TLP marking definition
+// of the same envelope (TLP 1.0 "definition_type": "tlp" or the TLP 2.0
+// extension) counts at its level (an unknown level as RED), and a
+// statement marking counts for nothing. A reference the envelope does not
+// resolve is ignored beside a predefined TLP marking (a terms-of-use
+// statement posted earlier), and makes an object that has none TLP:AMBER,
+// as ringfence's importer reads it: the server cannot tell what the
+// marking restricts, so it keeps the object from guests rather than
+// serving it as CLEAR.
+func resolveCustomMarkings(objs []Object) {
+	custom := map[string]string{} // id -> level, "" for a statement
+	for _, o := range objs {
+		if o.Type != markingDefinition {
+			continue
+		}
+		var md struct {
+			DefinitionType string `json:"definition_type"`
+			Definition     struct {
+				TLP string `json:"tlp"`
+			} `json:"definition"`
+			Extensions map[string]struct {
+				TLP string `json:"tlp_2_0"`
+			} `json:"extensions"`
+		}
+		if json.Unmarshal(o.Raw, &md) != nil {
+			continue
+		}
+		level := ""
+		switch {
+		case md.DefinitionType == "tlp":
+			level = tlpLevelName(md.Definition.TLP)
+		case md.Extensions[TLP2Extension].TLP != "":
+			level = tlpLevelName(md.Extensions[TLP2Extension].TLP)
+		case md.DefinitionType == "statement":
+		default:
+			level = TLPRed
+		}
+		custom[o.ID] = level
+	}
+	for i := range objs {
+		var m struct {
+			Refs []string `json:"object_marking_refs"`
+		}
+		_ = json.Unmarshal(objs[i].Raw, &m)
+		hadTLP := objs[i].TLP != ""
+		for _, ref := range m.Refs {
+			if _, known := markingTLP[ref]; known {
+				continue
+			}
+			level, ok := custom[ref]
+			if !ok && !hadTLP {
+				level = TLPAmber
+			}
+			if tlpRank[level] > tlpRank[objs[i].TLP] {
+				objs[i].TLP = level
+			}
+		}
+	}
+}
+
+// tlpLevelName reads a TLP level as marking definitions write it ("white",
+// "amber+strict", "TLP:RED"); an unknown one is RED.
+func tlpLevelName(s string) string {
+	s = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "tlp:")
+	switch s {
+	case "white", "clear":
+		return TLPClear
+	case TLPGreen, TLPAmber, TLPAmberStrict, TLPRed:
+		return s
+	}
+	return TLPRed
 }
 
 // identify returns the id and modified of an object for a failure, as far

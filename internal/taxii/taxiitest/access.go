@@ -149,6 +149,18 @@ func testStrictestMarking(t *testing.T, e *env) {
 	e.sees(t, orgA, shared.ID, []json.RawMessage{greenRed, amberClear, granularRed, statement}, nil)
 	e.sees(t, orgB, shared.ID, []json.RawMessage{amberClear, statement}, []json.RawMessage{greenRed, granularRed})
 	e.sees(t, guest, shared.ID, []json.RawMessage{statement}, []json.RawMessage{greenRed, amberClear, granularRed})
+
+	// A custom TLP marking definition posted with the object counts at its
+	// level; a marking nobody can resolve keeps an otherwise unmarked
+	// object from guests.
+	customRed := json.RawMessage(`{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--` + uuidFor("custom red") +
+		`","created":"2026-01-01T00:00:00.000Z","name":"TLP:RED (a member's own copy)","extensions":{"` + taxii.TLP2Extension +
+		`":{"extension_type":"property-extension","tlp_2_0":"red"}}}`)
+	markedRed := ind{name: "custom-red", email: "customred@example.net", markings: []string{"marking-definition--" + uuidFor("custom red")}}.json()
+	unresolved := ind{name: "unresolved", email: "unresolved@example.net", markings: []string{"marking-definition--" + uuidFor("nobody knows")}}.json()
+	e.post(t, orgA, shared.ID, customRed, markedRed, unresolved)
+	e.sees(t, orgB, shared.ID, []json.RawMessage{amberClear, statement, customRed, unresolved}, []json.RawMessage{markedRed})
+	e.sees(t, guest, shared.ID, []json.RawMessage{statement, customRed}, []json.RawMessage{markedRed, unresolved})
 }
 
 func testDefaultTLP(t *testing.T, e *env) {
