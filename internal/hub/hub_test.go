@@ -5,10 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/ringfence/ringfence/internal/hub"
 	"github.com/ringfence/ringfence/internal/store"
 	"github.com/ringfence/ringfence/internal/store/sqlite"
+	"github.com/ringfence/ringfence/internal/taxii"
 )
 
 type fixture struct {
@@ -230,5 +233,53 @@ func TestRotationKeepsTheOldEpochForAGrace(t *testing.T) {
 	req := blinded(t, f, 1) // pinned to the new key
 	if resp, out := f.call(t, "POST", "/hub/v1/evaluate", "acme", hub.EvaluateRequest{Epoch: old.Epoch, Elements: req.Blinded}); resp.StatusCode != 200 {
 		t.Errorf("the old epoch during its grace: %d %v", resp.StatusCode, out)
+	}
+}
+
+// No member can revise, revoke or sign as another member's objects: the
+// first member to add an id (or an identity, or to sign as it) owns it.
+func TestMembersCannotOverwriteOrImpersonate(t *testing.T) {
+	f := newHub(t, hub.Options{})
+	ctx := t.Context()
+	if err := hub.PutCollection(ctx, f.st, store.HubCollection{ID: "c", Title: "shared",
+		Rights: []store.HubRight{{Member: "*", Read: true, Write: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	client := func(m string) *taxii.Client {
+		return &taxii.Client{BaseURL: f.srv.URL + "/taxii2/", APIKey: f.keys[m], HTTP: f.srv.Client()}
+	}
+	const acmeID = "identity--6f8a1b2c-3d4e-4f50-8a6b-7c8d9e0f1a2b"
+	identity := func(name string) json.RawMessage {
+		return json.RawMessage(`{"type":"identity","spec_version":"2.1","id":"` + acmeID + `","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-0` + name[:1] + `T00:00:00.000Z","name":"` + name + `"}`)
+	}
+	ind := func(id, modified, pattern string, revoked bool) json.RawMessage {
+		return json.RawMessage(fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":%q,"created_by_ref":%q,"created":"2026-11-01T00:00:00.000Z","modified":%q,"pattern":%q,"pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z","revoked":%v}`,
+			id, acmeID, modified, pattern, revoked))
+	}
+	const indID = "indicator--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+	st, err := client("acme").AddObjects(ctx, "", "c", []json.RawMessage{identity("1 Acme"),
+		ind(indID, "2026-11-01T00:00:00.000Z", "[email-addr:value = 'fraud@example.com']", false)})
+	if err != nil || st.SuccessCount != 2 {
+		t.Fatalf("acme's post: %+v, %v", st, err)
+	}
+	// Beta tries to revoke acme's indicator, rename acme, and sign a new
+	// indicator as acme.
+	st, err = client("beta").AddObjects(ctx, "", "c", []json.RawMessage{
+		ind(indID, "2026-11-05T00:00:00.000Z", "[email-addr:value = 'someone-innocent@example.com']", true),
+		identity("2 Evil"),
+		ind("indicator--1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "2026-11-05T00:00:00.000Z", "[email-addr:value = 'innocent@example.com']", false),
+	})
+	if err != nil || st.SuccessCount != 0 || st.FailureCount != 3 {
+		t.Fatalf("beta's post: %+v, %v; want all three refused", st, err)
+	}
+	for _, fl := range st.Failures {
+		if !strings.Contains(fl.Message, "another member") {
+			t.Errorf("refusal %q does not say why", fl.Message)
+		}
+	}
+	// Acme can still revise its own.
+	st, err = client("acme").AddObjects(ctx, "", "c", []json.RawMessage{ind(indID, "2026-11-06T00:00:00.000Z", "[email-addr:value = 'fraud@example.com']", true)})
+	if err != nil || st.SuccessCount != 1 {
+		t.Errorf("acme revoking its own: %+v, %v", st, err)
 	}
 }

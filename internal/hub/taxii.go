@@ -71,8 +71,14 @@ func (b backend) AddObjects(ctx context.Context, p taxii.Principal, collection s
 	}
 	rows := make([]store.TAXIIObject, len(objs))
 	for i, o := range objs {
+		var head struct {
+			CreatedBy string `json:"created_by_ref"`
+		}
+		_ = json.Unmarshal(o.Raw, &head)
 		rows[i] = store.TAXIIObject{Collection: collection, ID: o.ID, Type: o.Type, SpecVersion: o.SpecVersion,
-			Version: o.Modified, TLP: o.TLP, Writer: p.Member, Raw: o.Raw}
+			Version: o.Modified, TLP: o.TLP, Writer: p.Member, Raw: o.Raw, CreatedBy: head.CreatedBy,
+			// The predefined TLP marking definitions are everyone's.
+			Shared: o.Type == "marking-definition" && taxii.TLPOfMarkings(o.ID) != ""}
 	}
 	if len(rows) == 0 {
 		return nil, nil
@@ -83,7 +89,7 @@ func (b backend) AddObjects(ctx context.Context, p taxii.Principal, collection s
 	}
 	out := make([]taxii.Added, len(stored))
 	for i, s := range stored {
-		out[i] = taxii.Added{ID: s.ID, Version: s.Version, DateAdded: s.DateAdded}
+		out[i] = taxii.Added{ID: s.ID, Version: s.Version, DateAdded: s.DateAdded, Refused: s.Refused}
 	}
 	return out, nil
 }

@@ -66,6 +66,15 @@ type TAXIIObject struct {
 	// Writer is the member that added this version.
 	Writer string
 	Raw    json.RawMessage
+	// CreatedBy is the object's created_by_ref, checked on add: it must
+	// name an identity the writer added (before or in the same call).
+	CreatedBy string
+	// Shared marks an id any writer may add (the predefined TLP marking
+	// definitions); every other id belongs to the member that added its
+	// first version.
+	Shared bool
+	// Refused, set by AddTAXIIObjects, says why the version was not added.
+	Refused string
 }
 
 // TAXIICursor is the position after the last object of a page.
@@ -140,7 +149,10 @@ type Hub interface {
 	// AddTAXIIObjects adds object versions to their collections in one
 	// transaction and returns them with Seq and DateAdded set (all to the
 	// same time). A version already in the collection is returned as
-	// stored, not added again.
+	// stored, not added again. A version is refused (Refused set, nothing
+	// stored) when another member added the first version of its id, or
+	// when its CreatedBy names an identity the writer did not add: no
+	// member can revise, revoke or sign as another's.
 	AddTAXIIObjects(ctx context.Context, objs []TAXIIObject) ([]TAXIIObject, error)
 	// TAXIIObjects returns one page of what q selects and whether more
 	// follow.

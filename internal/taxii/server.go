@@ -574,12 +574,16 @@ func (s *server) addObjects(w http.ResponseWriter, r *http.Request, p Principal)
 	}
 	st := Status{
 		ID: newUUID(), Status: StatusComplete, RequestTimestamp: FormatTime(requested),
-		TotalCount: len(objs) + len(failures), SuccessCount: len(added), FailureCount: len(failures),
-		Failures: failures, Owner: p.Member,
+		TotalCount: len(objs) + len(failures), Owner: p.Member,
 	}
 	for _, a := range added {
+		if a.Refused != "" {
+			failures = append(failures, StatusDetail{ID: a.ID, Version: FormatTime(a.Version), Message: a.Refused})
+			continue
+		}
 		st.Successes = append(st.Successes, StatusDetail{ID: a.ID, Version: FormatTime(a.Version)})
 	}
+	st.Failures, st.SuccessCount, st.FailureCount = failures, len(st.Successes), len(failures)
 	if err := s.b.PutStatus(r.Context(), st); err != nil {
 		return err
 	}

@@ -122,6 +122,9 @@ type Added struct {
 	ID        string
 	Version   time.Time
 	DateAdded time.Time
+	// Refused, when set, says why the backend did not store the object
+	// (another member's id, say); the status lists it among the failures.
+	Refused string
 }
 
 // Position is a place in a collection's order of versions: by DateAdded,

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -199,15 +200,78 @@ func (db *DB) AddTAXIIObjects(ctx context.Context, objs []store.TAXIIObject) ([]
 		if at <= last {
 			at = last + 1
 		}
+		// Who owns each id: the writer of its first version, stored or
+		// added earlier in this call.
+		owners := map[string]string{}
+		owner := func(coll, id string) (string, error) {
+			k := coll + "\x00" + id
+			if w, ok := owners[k]; ok {
+				return w, nil
+			}
+			var w string
+			err := tx.QueryRowContext(ctx, db.Q(`SELECT writer FROM taxii_objects WHERE collection = ? AND id = ?
+				ORDER BY seq LIMIT 1`), coll, id).Scan(&w)
+			if errors.Is(err, sql.ErrNoRows) {
+				err = nil
+			}
+			owners[k] = w
+			return w, err
+		}
+		// Ids this call adds for the first time are the writer's from the
+		// start, so an identity may come after what it signs.
+		for _, o := range objs {
+			w, err := owner(o.Collection, o.ID)
+			if err != nil {
+				return err
+			}
+			if w == "" && !o.Shared {
+				owners[o.Collection+"\x00"+o.ID] = o.Writer
+			}
+		}
 		for i, o := range objs {
 			o.DateAdded = store.FromMicros(at)
 			if o.Version.IsZero() {
 				o.Version = o.DateAdded
 			}
+			if !o.Shared {
+				if w, _ := owner(o.Collection, o.ID); w != o.Writer {
+					o.Refused = "the id " + o.ID + " is another member's object"
+					out[i] = o
+					continue
+				}
+			}
+			// An identity belongs to the first member to add it or to sign
+			// as it: nobody signs as another's, or takes over an identity
+			// another already signs as.
+			for _, ident := range []string{o.CreatedBy, identityID(o)} {
+				if ident == "" || o.Refused != "" {
+					continue
+				}
+				w, err := owner(o.Collection, ident)
+				if err != nil {
+					return err
+				}
+				if w == "" || w == o.Writer {
+					var other string
+					err := tx.QueryRowContext(ctx, db.Q(`SELECT writer FROM taxii_objects WHERE collection = ? AND created_by = ?
+						AND writer <> ? LIMIT 1`), o.Collection, ident, o.Writer).Scan(&other)
+					if err != nil && !errors.Is(err, sql.ErrNoRows) {
+						return err
+					}
+					w = cmp.Or(other, o.Writer)
+				}
+				if w != o.Writer {
+					o.Refused = "identity " + ident + " is another member's"
+				}
+			}
+			if o.Refused != "" {
+				out[i] = o
+				continue
+			}
 			row := tx.QueryRowContext(ctx, db.Q(`INSERT INTO taxii_objects (collection, id, type, spec_version, version,
-				date_added, tlp, writer, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+				date_added, tlp, writer, created_by, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (collection, id, version) DO NOTHING RETURNING seq`),
-				o.Collection, o.ID, o.Type, o.SpecVersion, store.Micros(o.Version), at, o.TLP, o.Writer, string(o.Raw))
+				o.Collection, o.ID, o.Type, o.SpecVersion, store.Micros(o.Version), at, o.TLP, o.Writer, o.CreatedBy, string(o.Raw))
 			err := row.Scan(&o.Seq)
 			if errors.Is(err, sql.ErrNoRows) {
 				o, err = scanTAXII(tx.QueryRowContext(ctx, db.Q(`SELECT `+taxiiColumns+` FROM taxii_objects
@@ -536,3 +600,12 @@ func (db *DB) AddHubUsage(ctx context.Context, member, day string, n, limit int)
 func encodeSecret(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 func decodeSecret(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
+
+// identityID is the object's own id when it is an identity: adding one
+// claims it.
+func identityID(o store.TAXIIObject) string {
+	if o.Type == "identity" {
+		return o.ID
+	}
+	return ""
+}

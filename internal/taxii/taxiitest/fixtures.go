@@ -101,6 +101,16 @@ func indicator(name, email string, markings ...string) json.RawMessage {
 	return ind{name: name, email: email, markings: markings}.json()
 }
 
+// indicatorsBy is indicators created by member's identity.
+func indicatorsBy(prefix string, n int, member string) []json.RawMessage {
+	out := make([]json.RawMessage, n)
+	for i := range out {
+		out[i] = ind{name: fmt.Sprintf("%s-%d", prefix, i), email: fmt.Sprintf("%s.dev%03d@example.net", prefix, i),
+			markings: []string{taxii.MarkingTLP2Green}, by: member}.json()
+	}
+	return out
+}
+
 // indicators returns n indicators named prefix-0 … prefix-(n-1), marked
 // TLP:GREEN.
 func indicators(prefix string, n int) []json.RawMessage {

@@ -64,11 +64,14 @@ CREATE TABLE taxii_objects (
 	date_added BIGINT NOT NULL,
 	tlp TEXT NOT NULL,
 	writer TEXT NOT NULL,
+	created_by TEXT NOT NULL DEFAULT '',
 	raw TEXT NOT NULL,
 	UNIQUE (collection, id, version)
 );
 CREATE INDEX taxii_objects_added ON taxii_objects (collection, date_added, seq);
 CREATE INDEX taxii_objects_id ON taxii_objects (collection, id, version);
+-- The first member to add an identity or sign as it owns it.
+CREATE INDEX taxii_objects_created_by ON taxii_objects (collection, created_by);
 
 CREATE TABLE taxii_status (
 	id TEXT COLLATE "C" PRIMARY KEY,
