@@ -22,7 +22,7 @@ func hubCommand() command {
 		name:    "hub",
 		summary: "run and administer a consortium hub (TAXII 2.1 and blinded identity matching)",
 		usage: `Usage: ringfence hub serve [--addr HOST:PORT] [--db DSN] [--daily-limit N]
-       ringfence hub members add ID [--name NAME] [--guest]
+       ringfence hub members add ID [--name NAME] [--guest | --guest=false]
        ringfence hub members disable|enable ID
        ringfence hub members list
        ringfence hub keys create MEMBER [--name NAME]
@@ -129,8 +129,8 @@ Examples:
 				return usagef("hub: no subcommand %q (see 'ringfence help hub')", strings.Join(pos, " "))
 			}
 		}
-		if *daily <= 0 {
-			return usagef("--daily-limit must be positive")
+		if *daily < blind.MaxBatch {
+			return usagef("--daily-limit must be at least %d, one full batch", blind.MaxBatch)
 		}
 		var level slog.Level
 		if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -158,9 +158,15 @@ Examples:
 			}
 			switch pos[1] {
 			case "add":
-				m.Kind = store.MemberOrg
-				if *guest {
+				// A known member keeps its kind unless --guest is given
+				// explicitly: renaming a guest must not make it a member.
+				guestSet := false
+				fs.Visit(func(f *flag.Flag) { guestSet = guestSet || f.Name == "guest" })
+				switch {
+				case guestSet && *guest:
 					m.Kind = store.MemberGuest
+				case guestSet, m.Kind == "":
+					m.Kind = store.MemberOrg
 				}
 				if *name != "" {
 					m.Name = *name
@@ -293,6 +299,7 @@ Examples:
 		if err != nil {
 			return usagef("--addr %s: %v", *addr, err)
 		}
+		go h.Run(ctx)
 		log.Info("listening", "addr", ln.Addr().String(), "epoch", h.PublicKey().Epoch)
 		err = server.Serve(ctx, ln, h.Handler(), log)
 		if errors.Is(err, context.Canceled) {

@@ -86,7 +86,9 @@ func New(ctx context.Context, st Store, opt Options) (*Hub, error) {
 		opt.MaxQuery = 10000
 	}
 	if opt.MaxRegister <= 0 {
-		opt.MaxRegister = 5_000_000
+		// 200,000 people × 5 identifiers; a registration body is then
+		// at most about 120 MB.
+		opt.MaxRegister = 1_000_000
 	}
 	if opt.Title == "" {
 		opt.Title = "ringfence consortium hub"
@@ -185,6 +187,39 @@ func (h *Hub) Rotate(ctx context.Context) (blind.PublicKey, error) {
 	}
 	h.audit(ctx, "", "hub.key.rotate", strconv.Itoa(epoch), nil)
 	return k.Public(), nil
+}
+
+// Run keeps the keys current while ctx lives: a rotation made by another
+// process ('ringfence hub rotate' beside a running hub, a second hub on
+// one PostgreSQL) is picked up within a minute, and keys past their grace
+// stop evaluating.
+func (h *Hub) Run(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := h.reloadKeys(ctx); err != nil && ctx.Err() == nil {
+			h.log.Error("reload hub keys", "err", err)
+		}
+	}
+}
+
+// reloadKeys rebuilds the evaluator from the stored keys and drops the
+// registrations of epochs that no longer evaluate.
+func (h *Hub) reloadKeys(ctx context.Context) error {
+	if err := h.loadKeys(ctx, false); err != nil {
+		return err
+	}
+	if epochs := h.evaluator().Epochs(); len(epochs) > 0 {
+		if _, err := h.st.DropHubTokens(ctx, epochs[0]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PublicKey is the current epoch's public key, the one members pin.

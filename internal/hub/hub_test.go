@@ -283,3 +283,32 @@ func TestMembersCannotOverwriteOrImpersonate(t *testing.T) {
 		t.Errorf("acme revoking its own: %+v, %v", st, err)
 	}
 }
+
+// A rotation made by another process reaches a running hub: a member who
+// pinned the new key is served at once.
+func TestRotationByAnotherProcessReachesARunningHub(t *testing.T) {
+	f := newHub(t, hub.Options{})
+	other, err := hub.New(t.Context(), f.st, hub.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := other.Rotate(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := blind.NewClient(pk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := c.Blind([][]byte{blind.Input("phone", "+14155550100")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, out := f.call(t, "POST", "/hub/v1/evaluate", "acme", hub.EvaluateRequest{Epoch: pk.Epoch, Elements: req.Blinded})
+	if resp.StatusCode != 200 {
+		t.Fatalf("evaluate under the new epoch at the running hub: %d %v", resp.StatusCode, out)
+	}
+	if got := f.h.PublicKey().Epoch; got != pk.Epoch {
+		t.Errorf("the running hub's current epoch is %d, want %d", got, pk.Epoch)
+	}
+}

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"math"
@@ -94,11 +95,16 @@ func (h *Hub) handleEvaluate(w http.ResponseWriter, r *http.Request) {
 	}
 	day := now.UTC().Format(time.DateOnly)
 	if _, ok, err := h.st.AddHubUsage(r.Context(), m.ID, day, n, h.opt.DailyLimit); err != nil {
-		writeError(w, http.StatusInternalServerError, "", "quota: %v", err)
+		h.log.Error("hub quota", "err", err)
+		writeError(w, http.StatusInternalServerError, "", "the hub failed to count the evaluation")
 		return
 	} else if !ok {
 		next := now.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
 		h.refuse(w, r, m, n, next.Sub(now), "daily limit of the calendar day")
+		return
+	}
+	if !h.accepts(r.Context(), req.Epoch) {
+		writeError(w, http.StatusConflict, "epoch", "epoch %d is not evaluated here; fetch /hub/v1/keys and pin the current key", req.Epoch)
 		return
 	}
 	evaluated, proof, err := h.evaluator().Evaluate(req.Epoch, req.Elements)
@@ -138,7 +144,7 @@ func (h *Hub) handleRegister(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "tokens", "%d tokens, at most %d", len(req.Tokens), h.opt.MaxRegister)
 		return
 	}
-	if !h.accepts(req.Epoch) {
+	if !h.accepts(r.Context(), req.Epoch) {
 		writeError(w, http.StatusConflict, "epoch", "epoch %d is not evaluated here", req.Epoch)
 		return
 	}
@@ -156,7 +162,8 @@ func (h *Hub) handleRegister(w http.ResponseWriter, r *http.Request) {
 	}
 	n, err := h.st.ReplaceHubTokens(r.Context(), m.ID, req.Epoch, toks)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "", "register: %v", err)
+		h.log.Error("hub register", "err", err)
+		writeError(w, http.StatusInternalServerError, "", "the hub failed to store the registration")
 		return
 	}
 	h.audit(r.Context(), m.ID, "hub.tokens.register", strconv.Itoa(req.Epoch), map[string]any{"tokens": n, "fraud": fraud})
@@ -173,7 +180,7 @@ func (h *Hub) handleCounts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "tokens", "%d tokens, want 1 to %d", len(req.Tokens), h.opt.MaxQuery)
 		return
 	}
-	if !h.accepts(req.Epoch) {
+	if !h.accepts(r.Context(), req.Epoch) {
 		writeError(w, http.StatusConflict, "epoch", "epoch %d is not evaluated here", req.Epoch)
 		return
 	}
@@ -185,7 +192,8 @@ func (h *Hub) handleCounts(w http.ResponseWriter, r *http.Request) {
 	}
 	counts, err := h.st.HubTokenCounts(r.Context(), m.ID, req.Epoch, req.Tokens)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "", "counts: %v", err)
+		h.log.Error("hub counts", "err", err)
+		writeError(w, http.StatusInternalServerError, "", "the hub failed to count the tokens")
 		return
 	}
 	held := 0
@@ -198,7 +206,20 @@ func (h *Hub) handleCounts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, CountsReply{Counts: counts})
 }
 
-func (h *Hub) accepts(epoch int) bool {
+// accepts says whether epoch evaluates here; an epoch newer than the
+// current one makes it read the keys again first (another process may
+// have rotated them).
+func (h *Hub) accepts(ctx context.Context, epoch int) bool {
+	if _, err := h.evaluator().PublicKey(epoch); err == nil {
+		return true
+	}
+	if epoch <= h.PublicKey().Epoch {
+		return false
+	}
+	if err := h.reloadKeys(ctx); err != nil {
+		h.log.Error("reload hub keys", "err", err)
+		return false
+	}
 	_, err := h.evaluator().PublicKey(epoch)
 	return err == nil
 }

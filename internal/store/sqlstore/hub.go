@@ -530,9 +530,12 @@ func (db *DB) HubTokenCounts(ctx context.Context, member string, epoch int, toke
 		for _, t := range part {
 			args = append(args, t)
 		}
-		rows, err := db.R.QueryContext(ctx, db.Q(`SELECT token, COUNT(*), SUM(CASE WHEN fraud THEN 1 ELSE 0 END)
-			FROM hub_tokens WHERE epoch = ? AND member <> ? AND token IN (`+
-			strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")+`) GROUP BY token`), args...)
+		// Only enabled members count: an expelled member's registrations
+		// (and its fraud marks) stop counting with it.
+		rows, err := db.R.QueryContext(ctx, db.Q(`SELECT t.token, COUNT(*), SUM(CASE WHEN t.fraud THEN 1 ELSE 0 END)
+			FROM hub_tokens t JOIN hub_members m ON m.id = t.member AND NOT m.disabled AND m.kind = 'member'
+			WHERE t.epoch = ? AND t.member <> ? AND t.token IN (`+
+			strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")+`) GROUP BY t.token`), args...)
 		if err != nil {
 			return nil, fmt.Errorf("count hub tokens: %w", err)
 		}

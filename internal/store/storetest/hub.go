@@ -311,6 +311,11 @@ func testHubTokens(t *testing.T, s store.Store, c *clock) {
 		t.Errorf("HubKeys = %+v, %v; want the first secret kept and the key retired", keys, err)
 	}
 
+	for _, m := range []string{"a", "b", "c", "x"} {
+		if err := h.PutHubMember(ctx(t), store.HubMember{ID: m, Kind: store.MemberOrg, Disabled: m == "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	reg := func(member string, epoch int, toks ...store.HubToken) {
 		t.Helper()
 		if _, err := h.ReplaceHubTokens(ctx(t), member, epoch, toks); err != nil {
@@ -321,6 +326,8 @@ func testHubTokens(t *testing.T, s store.Store, c *clock) {
 	reg("b", 1, store.HubToken{Token: "t1"}, store.HubToken{Token: "t1", Fraud: true}, store.HubToken{Token: "t3"})
 	reg("c", 1, store.HubToken{Token: "t1"}, store.HubToken{Token: "t2"})
 	reg("c", 2, store.HubToken{Token: "t3"})
+	// x is disabled: its registrations and fraud marks do not count.
+	reg("x", 1, store.HubToken{Token: "t1", Fraud: true}, store.HubToken{Token: "t9", Fraud: true})
 	got, err := h.HubTokenCounts(ctx(t), "a", 1, []string{"t1", "t2", "t3", "t9", "t1"})
 	if err != nil {
 		t.Fatal(err)
@@ -334,8 +341,8 @@ func testHubTokens(t *testing.T, s store.Store, c *clock) {
 	if got, _ := h.HubTokenCounts(ctx(t), "a", 1, []string{"t1"}); got[0] != (store.TokenCount{Members: 1}) {
 		t.Errorf("after b re-registered without t1: %+v", got)
 	}
-	if n, err := h.DropHubTokens(ctx(t), 2); err != nil || n != 5 {
-		t.Errorf("DropHubTokens(before 2) = %d, %v; want the 5 rows of epoch 1", n, err)
+	if n, err := h.DropHubTokens(ctx(t), 2); err != nil || n != 7 {
+		t.Errorf("DropHubTokens(before 2) = %d, %v; want the 7 rows of epoch 1", n, err)
 	}
 	if got, _ := h.HubTokenCounts(ctx(t), "a", 2, []string{"t3"}); got[0] != (store.TokenCount{Members: 1}) {
 		t.Errorf("epoch 2 after dropping epoch 1: %+v", got)
