@@ -155,7 +155,7 @@ Example:
 		defer stopEngine()
 		go eng.Run(ectx)
 		if len(pulls) > 0 {
-			go pullSchedule(ectx, st, pulls, *pullEvery, eng.Reload, log)
+			go pullSchedule(ectx, st, pulls, e.getenv("RINGFENCE_ORG"), *pullEvery, eng.Reload, log)
 		}
 		log.Info("listening", "addr", ln.Addr().String())
 		err = server.Serve(ctx, ln, srv, log)
@@ -170,13 +170,13 @@ Example:
 
 // pullSchedule pulls the consortium's collections on a schedule, first at
 // start, and reloads the intelligence when one brought something new.
-func pullSchedule(ctx context.Context, st store.Store, remotes []share.Remote, every time.Duration, reload func(), log *slog.Logger) {
+func pullSchedule(ctx context.Context, st store.Store, remotes []share.Remote, org string, every time.Duration, reload func(), log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		changed := false
 		for _, r := range remotes {
-			res, err := share.Pull(ctx, st, r, share.PullOptions{Actor: "schedule"})
+			res, err := share.Pull(ctx, st, r, share.PullOptions{Actor: "schedule", Org: org})
 			if err != nil {
 				if ctx.Err() != nil {
 					return

@@ -169,6 +169,9 @@ Examples:
 				}
 				source = "case-" + source
 			}
+			if sub == "mark" && (strings.HasPrefix(source, "hub:") || strings.HasPrefix(source, "stix:") || strings.HasPrefix(source, "misp:")) {
+				return usagef("share mark %s: that is other organisations' intelligence; only your own findings may be shared", source)
+			}
 			if sub == "mark" {
 				if err := st.ShareSource(ctx, store.SharedSource{Source: source, Actor: cliActor}); err != nil {
 					return err
@@ -198,8 +201,8 @@ Examples:
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "pushed %d indicators (%d objects) to %s; %d kept home (TLP:RED or identity document)\n",
-				res.Indicators, res.Objects, *collection, res.Withheld)
+			fmt.Fprintf(e.stdout, "pushed %d indicators (%d objects) to %s, %d withdrawn as revoked; %d kept home (TLP:RED, identity documents, names)\n",
+				res.Indicators, res.Objects, *collection, res.Revoked, res.Withheld)
 			for _, f := range res.Failures {
 				fmt.Fprintf(e.stderr, "refused: %s\n", f)
 			}
@@ -208,7 +211,10 @@ Examples:
 			}
 		case "pull":
 			for _, coll := range strings.Split(*collection, ",") {
-				res, err := share.Pull(ctx, st, remote(strings.TrimSpace(coll)), share.PullOptions{Actor: cliActor, Force: *force})
+				if coll = strings.TrimSpace(coll); coll == "" {
+					continue
+				}
+				res, err := share.Pull(ctx, st, remote(coll), share.PullOptions{Actor: cliActor, Force: *force, Org: *org})
 				if err != nil {
 					return err
 				}

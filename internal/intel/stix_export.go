@@ -115,6 +115,12 @@ type stixExportBundle struct {
 	Objects []json.RawMessage `json:"objects,omitempty"`
 }
 
+// STIXIdentityID is the id of the identity ExportSTIX names a source's
+// indicators after.
+func STIXIdentityID(source string) string {
+	return "identity--" + uuid5(stixNamespace, "ringfence-source\x00"+source)
+}
+
 // ExportSTIX writes inds to w as a STIX 2.1 bundle. now stands in for
 // timestamps an indicator does not have.
 //
@@ -177,7 +183,7 @@ func ExportSTIX(w io.Writer, inds []store.Indicator, now time.Time) error {
 		if ident == nil {
 			ident = &stixExportIdentity{
 				Type: "identity", SpecVersion: "2.1",
-				ID:   "identity--" + uuid5(stixNamespace, "ringfence-source\x00"+source),
+				ID:   STIXIdentityID(source),
 				Name: strings.TrimPrefix(source, "stix:"),
 			}
 			identities[source] = ident

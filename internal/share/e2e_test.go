@@ -223,6 +223,10 @@ func TestConsortiumEndToEnd(t *testing.T) {
 			t.Errorf("%s second pull = %+v, %v; want unchanged", m.id, again, err)
 		}
 	}
+	// Acme's own pull does not bring its finding back as the consortium's.
+	if own, err := share.Pull(ctx, a.st, a.tx, share.PullOptions{Org: "ACME"}); err != nil || len(own.Sources) != 0 {
+		t.Errorf("acme's pull = %+v, %v; want nothing of its own imported", own, err)
+	}
 
 	// Beta and Gamma both employ one identity (one SSN and birth date,
 	// under two names), and Beta has an applicant using the fraudster's.
@@ -300,6 +304,27 @@ func TestConsortiumEndToEnd(t *testing.T) {
 		}
 	}
 
+	// Acme withdraws the case (a false positive after all): its next push
+	// revokes what it published, and the members' next pull drops it.
+	if err := a.st.UnshareSource(ctx, "case-1"); err != nil {
+		t.Fatal(err)
+	}
+	withdrawn, err := share.Push(ctx, a.st, a.tx, share.PushOptions{Org: "ACME"})
+	if err != nil || withdrawn.Revoked != pushed.Indicators || withdrawn.Refused != 0 {
+		t.Fatalf("push after unsharing = %+v, %v; want the %d indicators revoked", withdrawn, err, pushed.Indicators)
+	}
+	res, err := share.Pull(ctx, b.st, b.tx, share.PullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	for range b.st.Indicators(ctx, store.IndicatorQuery{Source: "hub:confirmed-fraud:ACME"}) {
+		left++
+	}
+	if left != 0 {
+		t.Errorf("after the revocation beta still holds %d of acme's indicators (pull %+v)", left, res)
+	}
+
 	// No raw identifier that was not deliberately shared is in the hub's
 	// database files or its logs: not the SSNs, not beta's and gamma's
 	// people, not the tokens' inputs.
@@ -332,6 +357,7 @@ func TestConsortiumEndToEnd(t *testing.T) {
 	if !strings.Contains(logs.String(), `"route":"POST /hub/v1/evaluate"`) {
 		t.Errorf("the hub logged no evaluation: %.500s", logs.String())
 	}
+
 	_ = json.Valid
 	_ = context.Background
 }

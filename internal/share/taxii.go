@@ -3,9 +3,12 @@ package share
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -44,10 +47,20 @@ type PushResult struct {
 	Refused    int // objects the server refused (see Failures)
 	Failures   []string
 	// Withheld counts indicators kept home: TLP:RED ones, which never
-	// leave the member, and identity documents, which are matched through
-	// blinded tokens instead of being published.
+	// leave the member; identity documents, which are matched through
+	// blinded tokens instead; and names, birth dates and nationalities,
+	// which are often a stolen identity's real owner's.
 	Withheld int
+	// Revoked counts indicators published before and withdrawn since (a
+	// case unmarked, decided again, or now TLP:RED): they are published
+	// again as revoked, so members' pulls drop them.
+	Revoked int
 }
+
+// withheldKinds never leave a member: a person's identity (matched through
+// tokens) and the descriptors of a name, which is as often the victim's of
+// a stolen identity as the fraudster's.
+var withheldKinds = map[string]bool{"id_document": true, "name": true, "birth_date": true, "nationality": true}
 
 // Push publishes the indicators of the sources analysts marked shareable
 // (store.SharedSource) to a TAXII collection as STIX 2.1 indicators under
@@ -70,6 +83,10 @@ func Push(ctx context.Context, st store.Store, r Remote, opt PushOptions) (PushR
 	if err != nil {
 		return res, err
 	}
+	key, err := referenceKey(ctx, st)
+	if err != nil {
+		return res, err
+	}
 	res.Sources = len(shared)
 	var inds []store.Indicator
 	for _, s := range shared {
@@ -77,29 +94,39 @@ func Push(ctx context.Context, st store.Store, r Remote, opt PushOptions) (PushR
 			if err != nil {
 				return res, err
 			}
-			if in.TLP == "red" || in.Kind == "id_document" {
+			if in.TLP == "red" || withheldKinds[in.Kind] {
 				res.Withheld++
 				continue
 			}
 			in.Source = opt.Org
-			in.SourceRef = opaqueRef(opt.Org, in.SourceRef)
+			in.SourceRef = opaqueRef(key, in.SourceRef)
 			in.Label = "confirmed fraud, shared by " + opt.Org
 			inds = append(inds, in)
 		}
 	}
 	res.Indicators = len(inds)
-	if len(inds) == 0 {
-		return res, nil
-	}
-	var buf bytes.Buffer
-	if err := intel.ExportSTIX(&buf, inds, opt.Now); err != nil {
-		return res, err
-	}
 	var bundle struct {
 		Objects []json.RawMessage `json:"objects"`
 	}
-	if err := json.Unmarshal(buf.Bytes(), &bundle); err != nil {
-		return res, fmt.Errorf("push: %w", err)
+	if len(inds) > 0 {
+		var buf bytes.Buffer
+		if err := intel.ExportSTIX(&buf, inds, opt.Now); err != nil {
+			return res, err
+		}
+		if err := json.Unmarshal(buf.Bytes(), &bundle); err != nil {
+			return res, fmt.Errorf("push: %w", err)
+		}
+	}
+	// What this member published before and no longer shares goes out
+	// again, revoked.
+	revoked, err := withdrawn(ctx, r, opt, bundle.Objects)
+	if err != nil {
+		return res, err
+	}
+	res.Revoked = len(revoked)
+	bundle.Objects = append(bundle.Objects, revoked...)
+	if len(bundle.Objects) == 0 {
+		return res, nil
 	}
 	for start := 0; start < len(bundle.Objects); start += opt.Batch {
 		part := bundle.Objects[start:min(start+opt.Batch, len(bundle.Objects))]
@@ -114,18 +141,87 @@ func Push(ctx context.Context, st store.Store, r Remote, opt PushOptions) (PushR
 		}
 	}
 	_, err = st.AppendAudit(ctx, store.AuditEvent{Actor: opt.Actor, Action: "share.push", Object: r.Collection,
-		Detail: fmt.Sprintf(`{"indicators":%d,"objects":%d,"refused":%d,"withheld":%d}`, res.Indicators, res.Objects, res.Refused, res.Withheld)})
+		Detail: fmt.Sprintf(`{"indicators":%d,"objects":%d,"refused":%d,"withheld":%d,"revoked":%d}`,
+			res.Indicators, res.Objects, res.Refused, res.Withheld, res.Revoked)})
 	return res, err
 }
 
+// withdrawn returns revoked versions of the indicators this member
+// published to the collection (created by its identity, the one ExportSTIX
+// names after Org) that are not among objs and not revoked yet.
+func withdrawn(ctx context.Context, r Remote, opt PushOptions, objs []json.RawMessage) ([]json.RawMessage, error) {
+	identity := intel.STIXIdentityID(opt.Org)
+	current := map[string]bool{}
+	for _, o := range objs {
+		var h struct{ ID string }
+		_ = json.Unmarshal(o, &h)
+		current[h.ID] = true
+	}
+	var out []json.RawMessage
+	_, err := r.Client.Objects(ctx, r.Root, r.Collection, taxii.ClientQuery{Limit: 1000, Types: []string{"indicator"}},
+		func(page []json.RawMessage) error {
+			for _, raw := range page {
+				var o map[string]any
+				if json.Unmarshal(raw, &o) != nil {
+					continue
+				}
+				id, _ := o["id"].(string)
+				if o["created_by_ref"] != identity || current[id] || o["revoked"] == true {
+					continue
+				}
+				modified := opt.Now.UTC().Truncate(time.Millisecond)
+				if old, err := time.Parse(time.RFC3339Nano, fmt.Sprint(o["modified"])); err == nil && !modified.After(old) {
+					modified = old.Add(time.Millisecond)
+				}
+				o["revoked"], o["modified"] = true, modified.Format("2006-01-02T15:04:05.000Z")
+				b, err := json.Marshal(o)
+				if err != nil {
+					return err
+				}
+				out = append(out, b)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("push: read what was published before: %w", err)
+	}
+	return out, nil
+}
+
 // opaqueRef replaces a local reference (case and subject ids) by one that
-// groups the same entry's indicators but tells other members nothing.
-func opaqueRef(org, ref string) string {
+// groups the same entry's indicators but tells other members nothing: an
+// HMAC under a key that never leaves the member, so small case numbers and
+// guessable subject ids cannot be tried.
+func opaqueRef(key []byte, ref string) string {
 	if ref == "" {
 		return ""
 	}
-	sum := sha256.Sum256([]byte(org + "\x00" + ref))
-	return "ref-" + hex.EncodeToString(sum[:8])
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(ref))
+	return "ref-" + hex.EncodeToString(m.Sum(nil)[:8])
+}
+
+// referenceKeyURL is where the member's reference key is kept (the sync
+// state table holds small per-store values).
+const referenceKeyURL = "ringfence:share:reference-key"
+
+// referenceKey returns the member's secret for opaque references, making
+// it on first use.
+func referenceKey(ctx context.Context, st store.Store) ([]byte, error) {
+	ss, err := st.SyncState(ctx, referenceKeyURL)
+	if err == nil {
+		if k, err := hex.DecodeString(ss.ETag); err == nil && len(k) == 32 {
+			return k, nil
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	k := make([]byte, 32)
+	rand.Read(k)
+	if err := st.PutSyncState(ctx, store.SyncState{URL: referenceKeyURL, ETag: hex.EncodeToString(k)}); err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 // PullOptions configure Pull.
@@ -134,6 +230,9 @@ type PullOptions struct {
 	// "<Source>:<author>"; default "hub:<collection>".
 	Source string
 	Actor  string
+	// Org is this member's name as it pushes (PushOptions.Org): what it
+	// published itself is not imported back as the consortium's.
+	Org string
 	// Force reads the collection even when nothing was added since the
 	// last pull.
 	Force bool
@@ -202,6 +301,9 @@ func Pull(ctx context.Context, st store.Store, r Remote, opt PullOptions) (PullR
 	}
 	for _, rs := range results {
 		author := strings.TrimPrefix(rs.Source, "stix:")
+		if opt.Org != "" && author == opt.Org {
+			continue
+		}
 		source := prefix + ":" + author
 		for i := range rs.Indicators {
 			rs.Indicators[i].Source = source

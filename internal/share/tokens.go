@@ -135,6 +135,10 @@ func SyncTokens(ctx context.Context, st store.Store, hc *HubClient, bc *blind.Cl
 	}
 	res.Inputs = len(distinct)
 	if len(distinct) == 0 {
+		// Nobody left: the registration before is withdrawn too.
+		if _, err := hc.Register(ctx, res.Epoch, []hub.RegisterToken{}); err != nil {
+			return res, err
+		}
 		_, err := st.ReplaceFindings(ctx, store.SourceConsortium, nil)
 		return res, err
 	}
@@ -239,10 +243,21 @@ func confirmedSubjects(ctx context.Context, st store.Store) (map[string]bool, er
 			return nil, err
 		}
 		for _, c := range cs {
-			if c.Decision == store.DecisionConfirmed && c.SubjectID != "" {
+			after = c.ID
+			if c.Decision != store.DecisionConfirmed {
+				continue
+			}
+			if c.SubjectID != "" {
 				out[c.SubjectID] = true
 			}
-			after = c.ID
+			// A case about several subjects names them through its alerts.
+			alerts, err := st.Alerts(ctx, store.AlertQuery{CaseID: c.ID})
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range alerts {
+				out[a.SubjectID] = true
+			}
 		}
 		if len(cs) < 1000 {
 			return out, nil

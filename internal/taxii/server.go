@@ -165,7 +165,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return // the client went away
 	default:
 		id := newUUID()
-		s.log.Error("taxii request failed", "error_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("taxii request failed", "error_id", id, "method", r.Method, "route", r.Pattern, "err", err)
 		te = errorf(http.StatusInternalServerError, "the server failed; error_id %s identifies the failure in its log", id)
 		te.ErrorID = id
 	}
