@@ -138,7 +138,7 @@ func analyseTelemetry(ctx context.Context, e *env, st store.Store, f *farmFlags,
 	p := newProgress(e.stderr, "events")
 	problems := 0
 	for _, file := range files {
-		stats, err := telemetry.ReadFile(ctx, file, telemetry.Options{Format: f.inputFormat,
+		stats, err := telemetry.ReadFile(ctx, file, telemetry.Options{Format: f.inputFormat, MaxProblems: -1,
 			Problem: func(pr telemetry.Problem) {
 				problems++
 				if problems <= 100 {

@@ -333,6 +333,9 @@ func (a *Analyzer) spotLabel(sp int32) string {
 	s := &a.spots[sp]
 	switch s.kind {
 	case spotIP:
+		if s.addr.Is6() {
+			return "ip " + s.addr.String() + "/64"
+		}
 		return "ip " + s.addr.String()
 	case spotWiFi:
 		if s.label != "" {
@@ -393,8 +396,16 @@ func (a *Analyzer) farmFinding(r *run, g *fgroup, hws map[int64]*hw) (Finding, b
 		}
 	}
 	devs := g.devices(a)
+	// Households are counted among the known people. A user or device
+	// tied to nobody counts only where no known person is: beside one
+	// person it is most likely that person's own login or laptop missing
+	// from the record, not a second household.
 	var households []int64
+	known := slices.ContainsFunc(holders, func(h int64) bool { return h < holderUser })
 	for _, h := range holders {
+		if known && h >= holderUser {
+			continue
+		}
 		if hh := r.household(h); !slices.Contains(households, hh) {
 			households = append(households, hh)
 		}
@@ -489,12 +500,17 @@ func (a *Analyzer) farmFinding(r *run, g *fgroup, hws map[int64]*hw) (Finding, b
 		f.Points = farmHousehold
 	default:
 		f.Points = farmTwoHouseholds + farmPerHousehold*(nh-2)
-		f.Points += min(farmPerExtraDevice*max(len(devs)-len(holders), 0), farmExtraDevicesMax)
-		if f.Days >= 5 {
-			f.Points += farmDays5
-		}
-		if f.Days >= 10 {
-			f.Points += farmDays10
+		// Two households together are roommates or partners as often as
+		// not: more days or laptops do not lift them out of low; only
+		// hardware does (below).
+		if nh >= 3 {
+			f.Points += min(farmPerExtraDevice*max(len(devs)-len(holders), 0), farmExtraDevicesMax)
+			if f.Days >= 5 {
+				f.Points += farmDays5
+			}
+			if f.Days >= 10 {
+				f.Points += farmDays10
+			}
 		}
 		switch {
 		case kvm == kvmDefault:

@@ -38,6 +38,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringfence/ringfence/internal/normalize"
+
 	"github.com/ringfence/ringfence/internal/telemetry"
 )
 
@@ -320,20 +322,26 @@ func New(cfg Config, people []Person) *Analyzer {
 		a.people[i] = p
 		for _, s := range append(append([]string(nil), p.Emails...), p.Logins...) {
 			if k := strings.ToLower(strings.TrimSpace(s)); k != "" {
-				if _, dup := a.byLogin[k]; !dup {
+				// A login two people give ties to neither: guessing would
+				// put one person's laptop beside another's sign-ins.
+				if prev, dup := a.byLogin[k]; !dup {
 					a.byLogin[k] = int32(i)
+				} else if prev != int32(i) {
+					a.byLogin[k] = ambiguous
 				}
 			}
 		}
 		for _, s := range p.Devices {
 			if k := deviceKey(s); k != "" {
-				if _, dup := a.bySerial[k]; !dup {
+				if prev, dup := a.bySerial[k]; !dup {
 					a.bySerial[k] = int32(i)
+				} else if prev != int32(i) {
+					a.bySerial[k] = ambiguous
 				}
 			}
 		}
 		for _, ip := range p.HomeIPs {
-			ip = ip.Unmap()
+			ip = siteAddr(ip)
 			a.homeIPs[ip] = append(a.homeIPs[ip], int32(i))
 		}
 	}
@@ -456,8 +464,20 @@ func foldWords(s string) string {
 	return strings.Join(words, " ")
 }
 
-// deviceKey is the canonical form of a serial or host id.
-func deviceKey(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+// ambiguous marks a login or serial several people give: it ties to no
+// one.
+const ambiguous int32 = -2
+
+// deviceKey is the canonical form of a serial or host id: the form
+// ringfence gives the devices of subject records (normalize.Device), so
+// that "C02X-1234-AB" shipped, "C02X1234AB" in the MDM and the record's
+// device are one laptop; the upper-cased text when it is no device id.
+func deviceKey(s string) string {
+	if v, err := normalize.Device(s); err == nil {
+		return v.Canonical
+	}
+	return strings.ToUpper(strings.TrimSpace(s))
+}
 
 // Stats reports what Add has done so far.
 func (a *Analyzer) Stats() Stats {

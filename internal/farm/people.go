@@ -101,13 +101,22 @@ func StoreFindings(fs []Finding) []store.Finding {
 	return out
 }
 
-// StoredPeople are the people of every stored subject whose record reads
+// staffKinds are the subject kinds that hold company laptops: telemetry is
+// tied to them, never to applicants, accounts or payees (an applicant
+// record of an employee would otherwise split her into two people).
+var staffKinds = map[string]bool{"employee": true, "contractor": true, "freelancer": true, "": true}
+
+// StoredPeople are the staff among the stored subjects (employees,
+// contractors, freelancers, and records of no kind) whose record reads
 // back, for tying telemetry to them.
 func StoredPeople(subjects iter.Seq2[store.Subject, error]) ([]Person, error) {
 	var out []Person
 	for s, err := range subjects {
 		if err != nil {
 			return nil, err
+		}
+		if !staffKinds[s.Kind] {
+			continue
 		}
 		if p, ok := StoredPerson(s); ok {
 			out = append(out, p)

@@ -297,16 +297,16 @@ func (a *Analyzer) userID(raw string) int32 {
 func (a *Analyzer) personOfLogin(login string) int32 {
 	k := strings.ToLower(login)
 	if p, ok := a.byLogin[k]; ok {
-		return p
+		return max(p, -1) // ambiguous: nobody
 	}
 	if at := strings.LastIndexByte(k, '@'); at > 0 {
 		if p, ok := a.byLogin[k[:at]]; ok {
-			return p
+			return max(p, -1)
 		}
 	}
 	if bs := strings.LastIndexByte(k, '\\'); bs >= 0 {
 		if p, ok := a.byLogin[k[bs+1:]]; ok {
-			return p
+			return max(p, -1)
 		}
 	}
 	return -1
@@ -330,7 +330,7 @@ func (a *Analyzer) deviceID(raw string) int32 {
 		if !ok {
 			id = int32(len(a.devs))
 			person := int32(-1)
-			if p, found := a.bySerial[k]; found {
+			if p, found := a.bySerial[k]; found && p != ambiguous {
 				person = p
 			}
 			a.devs = append(a.devs, device{raw: raw, key: k, person: person, user: -1, lastSpot: -1, lastPair: -1})
@@ -433,7 +433,7 @@ func (a *Analyzer) ipSpot(ip netip.Addr) int32 {
 	if !ip.IsValid() {
 		return -1
 	}
-	ip = ip.Unmap()
+	ip = siteAddr(ip)
 	if id, ok := a.spotByIP[ip]; ok {
 		return id
 	}
@@ -491,6 +491,9 @@ func (a *Analyzer) deviceWiFiSpot(dev int32, n *telemetry.WiFiNetwork) int32 {
 		return d.wifiSpot
 	}
 	sp := a.wifiSpot(n)
+	if sp < 0 {
+		return -1
+	}
 	d.wifiBSSID, d.wifiSpot = a.spots[sp].bssid, sp
 	return sp
 }
@@ -499,11 +502,32 @@ func (a *Analyzer) wifiSpot(n *telemetry.WiFiNetwork) int32 {
 	if id, ok := a.spotByWiFi[n.BSSID]; ok {
 		return id
 	}
+	bssid := strings.ToLower(strings.Clone(n.BSSID))
+	if placeholderBSSID(bssid) {
+		// Every device that hides or lacks its access point reports one
+		// of these: they are no place.
+		return -1
+	}
+	if id, ok := a.spotByWiFi[bssid]; ok {
+		a.spotByWiFi[strings.Clone(n.BSSID)] = id
+		return id
+	}
 	id := int32(len(a.spots))
-	bssid := strings.Clone(n.BSSID)
-	a.spots = append(a.spots, spot{kind: spotWiFi, key: strings.ToLower(bssid), bssid: bssid, label: strings.Clone(n.SSID)})
+	a.spots = append(a.spots, spot{kind: spotWiFi, key: bssid, bssid: bssid, label: strings.Clone(n.SSID)})
 	a.spotByWiFi[bssid] = id
+	a.spotByWiFi[strings.Clone(n.BSSID)] = id
 	return id
+}
+
+// placeholderBSSID says whether a BSSID names no access point: all zeros,
+// broadcast, or the 02:00:00:00:00:00 that systems report when they hide
+// it.
+func placeholderBSSID(b string) bool {
+	switch strings.NewReplacer(":", "", "-", "", ".", "").Replace(b) {
+	case "", "000000000000", "ffffffffffff", "020000000000":
+		return true
+	}
+	return false
 }
 
 // touch records an actor (a device, or ^user for a user without one) at a
@@ -839,4 +863,15 @@ func (a *Analyzer) evidenceOf(e *telemetry.Event, dev, usr int32, detail string)
 		ev.User = a.users[usr].login
 	}
 	return ev
+}
+
+// siteAddr is the address a place is known by: an IPv4 address as it is,
+// and an IPv6 address by its /64, since every device of one household
+// takes its own address in the prefix the line was given.
+func siteAddr(ip netip.Addr) netip.Addr {
+	ip = ip.Unmap()
+	if ip.Is6() {
+		return netip.PrefixFrom(ip, 64).Masked().Addr()
+	}
+	return ip
 }

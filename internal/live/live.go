@@ -42,6 +42,8 @@ type Engine struct {
 	rules *screen.Rules
 
 	index atomic.Pointer[match.Index]
+	// telemetryMu lets one telemetry analysis run at a time.
+	telemetryMu sync.Mutex
 	// findings are other analyses' findings by subject (laptop farms, the
 	// consortium), loaded with the index.
 	findings atomic.Pointer[map[string][]screen.Finding]

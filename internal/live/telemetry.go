@@ -38,6 +38,12 @@ const MaxTelemetryProblems = 100
 // fatal; a file in no known format is (telemetry.ErrUnknownFormat).
 func (e *Engine) ImportTelemetry(ctx context.Context, files []TelemetryFile, cfg farm.Config) (TelemetryResult, error) {
 	var res TelemetryResult
+	// One analysis at a time: each holds its uploads and the analyzer's
+	// state, and they replace each other's findings anyway.
+	if !e.telemetryMu.TryLock() {
+		return res, ErrBusy
+	}
+	defer e.telemetryMu.Unlock()
 	people, err := farm.StoredPeople(e.st.Subjects(ctx))
 	if err != nil {
 		return res, err
@@ -45,7 +51,7 @@ func (e *Engine) ImportTelemetry(ctx context.Context, files []TelemetryFile, cfg
 	cfg.IPInfo = farm.IPInfoFrom(e.index.Load())
 	a := farm.New(cfg, people)
 	for _, f := range files {
-		stats, err := telemetry.Read(ctx, bytes.NewReader(f.Data), f.Name, telemetry.Options{
+		stats, err := telemetry.Read(ctx, bytes.NewReader(f.Data), f.Name, telemetry.Options{MaxProblems: -1,
 			Problem: func(p telemetry.Problem) {
 				res.BadLines++
 				if len(res.Problems) < MaxTelemetryProblems {

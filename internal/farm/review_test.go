@@ -1,0 +1,134 @@
+package farm
+
+import (
+	"testing"
+)
+
+// Findings a review found could accuse people wrongly, each pinned here.
+func TestNoFalseAccusations(t *testing.T) {
+	tests := []struct {
+		name   string
+		people []Person
+		build  func(x *fixture)
+		check  func(t *testing.T, fs []Finding)
+	}{
+		{
+			name:   "a serial written with dashes at shipping is the laptop enrolled without them",
+			people: []Person{person("e1", "Jane Roe", "jane@corp.example", "1 Oak St", "Denver", "CO", "C02X1234AB")},
+			build: func(x *fixture) {
+				x.ship(at(0, 9), "jane@corp.example", "C02X-1234-AB", "1 Oak St, Denver, CO 80202, US")
+				x.daily(1, 14, "jane@corp.example", "C02X1234AB", "73.1.2.3", denver)
+			},
+			check: func(t *testing.T, fs []Finding) {
+				if n := ofKind(fs, KindNeverEnrolled); len(n) != 0 {
+					t.Errorf("never_enrolled for a laptop in use: %s", summary(n))
+				}
+			},
+		},
+		{
+			name:   "a login missing from the record is the person's own, not a second household",
+			people: []Person{person("e1", "Jane Roe", "jane.personal@gmail.com", "1 Oak St", "Denver", "CO", "C02JANE001")},
+			build: func(x *fixture) {
+				x.daily(0, 14, "", "C02JANE001", "73.1.2.3", denver)
+				for d := range 14 {
+					x.signIn(at(d, 10), "jroe@corp.example", "73.1.2.3", denver)
+				}
+			},
+			check: func(t *testing.T, fs []Finding) {
+				if l := maxLevel(ofKind(fs, KindFarm)); atLeast(l, "medium") {
+					t.Errorf("farm at %s for one woman at home: %s", l, summary(fs))
+				}
+			},
+		},
+		{
+			name: "two roommates on different leases for two weeks are at most low",
+			people: []Person{
+				person("e1", "Jane Roe", "jane@corp.example", "1 Oak St Apt 1", "Denver", "CO", "C02JANE001", "C02JANE002"),
+				person("e2", "Sam Poe", "sam@corp.example", "1 Oak St Apt 2", "Denver", "CO", "C02SAM0001"),
+			},
+			build: func(x *fixture) {
+				x.daily(0, 14, "jane@corp.example", "C02JANE001", "73.1.2.3", denver)
+				x.daily(0, 14, "jane@corp.example", "C02JANE002", "73.1.2.3", denver)
+				x.daily(0, 14, "sam@corp.example", "C02SAM0001", "73.1.2.3", denver)
+			},
+			check: func(t *testing.T, fs []Finding) {
+				if l := maxLevel(ofKind(fs, KindFarm)); atLeast(l, "medium") {
+					t.Errorf("two roommates at %s: %s", l, summary(fs))
+				}
+			},
+		},
+		{
+			name: "one login given by two records ties to neither",
+			people: []Person{
+				person("A0001", "Jane Roe", "jane@example.com", "1 Oak St", "Denver", "CO"),
+				person("E1", "Jane Roe", "jane@example.com", "1 Oak St", "Denver", "CO", "C02JANE001"),
+			},
+			build: func(x *fixture) {
+				x.daily(0, 14, "", "C02JANE001", "73.1.2.3", denver)
+				for d := range 14 {
+					x.signIn(at(d, 10), "jane@example.com", "73.1.2.3", denver)
+				}
+			},
+			check: func(t *testing.T, fs []Finding) {
+				for _, f := range fs {
+					for _, s := range f.Subjects {
+						if s == "A0001" {
+							t.Errorf("the applicant record is named by %s", summary([]Finding{f}))
+						}
+					}
+				}
+				if l := maxLevel(ofKind(fs, KindFarm)); atLeast(l, "medium") {
+					t.Errorf("farm at %s from one woman's two records: %s", l, summary(fs))
+				}
+			},
+		},
+		{
+			name: "devices hiding their access point do not share a place",
+			people: []Person{
+				person("e1", "A One", "a@corp.example", "1 A St", "Denver", "CO", "C02A000001"),
+				person("e2", "B Two", "b@corp.example", "2 B St", "Austin", "TX", "C02B000002"),
+				person("e3", "C Three", "c@corp.example", "3 C St", "Nashville", "TN", "C02C000003"),
+				person("e4", "D Four", "d@corp.example", "4 D St", "New York", "NY", "C02D000004"),
+			},
+			build: func(x *fixture) {
+				for d := range 14 {
+					for i, dev := range []string{"C02A000001", "C02B000002", "C02C000003", "C02D000004"} {
+						x.wifi(at(d, 9), dev, []string{"00:00:00:00:00:00", "02:00:00:00:00:00", "00:00:00:00:00:00", "FF:FF:FF:FF:FF:FF"}[i])
+					}
+				}
+			},
+			check: func(t *testing.T, fs []Finding) {
+				if f := ofKind(fs, KindFarm); len(f) != 0 {
+					t.Errorf("a farm from placeholder BSSIDs: %s", summary(f))
+				}
+			},
+		},
+		{
+			name: "laptops of four people in one IPv6 /64 are one farm",
+			people: []Person{
+				person("e1", "A One", "a@corp.example", "1 A St", "Denver", "CO", "C02A000001"),
+				person("e2", "B Two", "b@corp.example", "2 B St", "Austin", "TX", "C02B000002"),
+				person("e3", "C Three", "c@corp.example", "3 C St", "Nashville", "TN", "C02C000003"),
+				person("e4", "D Four", "d@corp.example", "4 D St", "New York", "NY", "C02D000004"),
+			},
+			build: func(x *fixture) {
+				for i, dev := range []string{"C02A000001", "C02B000002", "C02C000003", "C02D000004"} {
+					x.daily(0, 7, "", dev, "2600:1700:abcd:12::"+string(rune('a'+i)), nashville)
+				}
+			},
+			check: func(t *testing.T, fs []Finding) {
+				f := ofKind(fs, KindFarm)
+				if len(f) != 1 || len(f[0].Subjects) != 4 || !atLeast(f[0].Level, "high") {
+					t.Errorf("farm findings %s; want one high farm of four in the /64", summary(f))
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			x := &fixture{}
+			tc.build(x)
+			tc.check(t, analyse(t, Config{}, tc.people, x.events))
+		})
+	}
+}
