@@ -278,7 +278,14 @@ func (s *Screener) ScreenPrefetched(ctx context.Context, b *graph.Batch, pf *Pre
 		if value == "" {
 			value = fd.Identifier
 		}
-		if err := fire(OnFinding, Hit{Attribute: attr, Value: value, Matched: fd.ID, Source: fd.Source,
+		matched := fd.ID
+		if fd.Source == store.SourceConsortium {
+			matched = fmt.Sprintf("held at %d other %s", fd.Members, plural(fd.Members, "member", "members"))
+			if fd.Fraud > 0 {
+				matched += fmt.Sprintf(", confirmed fraud at %d", fd.Fraud)
+			}
+		}
+		if err := fire(OnFinding, Hit{Attribute: attr, Value: value, Matched: matched, Source: fd.Source,
 			Explanation: fd.Explanation}); err != nil {
 			return Verdict{}, err
 		}
