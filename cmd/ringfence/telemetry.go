@@ -168,6 +168,10 @@ func analyseTelemetry(ctx context.Context, e *env, st store.Store, f *farmFlags,
 	findings := a.Findings()
 	s := a.Stats()
 	fmt.Fprintf(e.stderr, "analysed %d events (%d used) in %.1fs: %d findings\n", s.Events, s.Used, time.Since(start).Seconds(), len(findings))
+	if s.Overflow > 0 {
+		fmt.Fprintf(e.stderr, "warning: %d events named devices or users past the first %d and were analysed without them\n",
+			s.Overflow, farm.DefaultMaxActors)
+	}
 	return a, findings, problems, nil
 }
 

@@ -89,6 +89,19 @@ func (g *fgroup) devices(a *Analyzer) []int32 {
 	return slices.Compact(out)
 }
 
+// actors are the group's devices (as devices does) and its users seen
+// without a device (as ^user).
+func (g *fgroup) actors(a *Analyzer) []int32 {
+	out := g.devices(a)
+	for _, p := range g.pairs {
+		if act := a.pairs[p].actor; act < 0 {
+			out = append(out, act)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // farmSpot reports whether devices meeting at a spot can be a farm:
 // corporate egress, VPNs, hosting, gateways and private addresses cannot.
 func (s *spot) farmSpot() bool {
@@ -277,9 +290,11 @@ func (a *Analyzer) mergeGroups(groups []*fgroup) []*fgroup {
 		}
 		return x
 	}
+	// Devices, and users seen without one (sign-ins only): a farm that is
+	// seen only in sign-ins merges across its changing addresses too.
 	byDev := map[int32][]int{}
 	for i, g := range groups {
-		for _, d := range g.devices(a) {
+		for _, d := range g.actors(a) {
 			byDev[d] = append(byDev[d], i)
 		}
 	}
@@ -563,11 +578,20 @@ func (a *Analyzer) farmText(r *run, g *fgroup, f *Finding, holders []int64, nh i
 			"the household is a facilitator's, which shipping records and the people's own findings would show.")
 		return b.String()
 	}
-	fmt.Fprintf(&b, "%s managed %s of %s people — %s —", capitalise(numberWord(len(f.Devices))),
-		plural(len(f.Devices), "device", "devices"), numberWord(len(holders)), joinAnd(names))
+	if len(f.Devices) == 0 {
+		// Seen only in sign-ins: the people, not their laptops.
+		fmt.Fprintf(&b, "Sign-ins of %s people — %s —", numberWord(len(holders)), joinAnd(names))
+	} else {
+		fmt.Fprintf(&b, "%s managed %s of %s people — %s —", capitalise(numberWord(len(f.Devices))),
+			plural(len(f.Devices), "device", "devices"), numberWord(len(holders)), joinAnd(names))
+	}
 	if where != "" {
-		fmt.Fprintf(&b, " were online %s on the same days: at least two of them at once on %d %s between %s and %s",
-			where, f.Days, plural(f.Days, "day", "days"), dateText(f.First), dateText(f.Last))
+		verb := "were online"
+		if len(f.Devices) == 0 {
+			verb = "came from"
+		}
+		fmt.Fprintf(&b, " %s %s on the same days: at least two of them at once on %d %s between %s and %s",
+			verb, where, f.Days, plural(f.Days, "day", "days"), dateText(f.First), dateText(f.Last))
 		var also []string
 		for _, s := range f.Spots[1:] {
 			switch {

@@ -121,7 +121,16 @@ type Config struct {
 	// SharedEgress is the number of people above which an address is a
 	// shared egress, not a farm; default DefaultSharedEgress, at most 64.
 	SharedEgress int
+	// MaxActors bounds the distinct devices and users analysed together
+	// (default DefaultMaxActors): memory stays bounded whatever the input
+	// holds, and events of devices and users past it count in
+	// Stats.Overflow.
+	MaxActors int
 }
+
+// DefaultMaxActors is room for an organisation of some 250,000 people with
+// a laptop and a login each.
+const DefaultMaxActors = 500_000
 
 // Person is a subject of the organisation as far as farm detection needs
 // it; the caller builds it from stored subject records.
@@ -208,6 +217,9 @@ type Stats struct {
 	// Devices, Users and Addresses count the distinct devices, users and
 	// public addresses seen.
 	Devices, Users, Addresses int
+	// Overflow counts events whose device or user was past
+	// Config.MaxActors: they were analysed without it.
+	Overflow int64
 }
 
 // Analyzer accumulates events and finds laptop farms in them. It is not

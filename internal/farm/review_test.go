@@ -1,6 +1,7 @@
 package farm
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -130,5 +131,42 @@ func TestNoFalseAccusations(t *testing.T) {
 			tc.build(x)
 			tc.check(t, analyse(t, Config{}, tc.people, x.events))
 		})
+	}
+}
+
+// A farm seen only in sign-ins, whose address changes every few days, is
+// one finding over its whole time, not one per address.
+func TestSignInOnlyFarmAcrossChangingAddresses(t *testing.T) {
+	people := []Person{
+		person("e1", "A One", "a@corp.example", "1 A St", "Denver", "CO"),
+		person("e2", "B Two", "b@corp.example", "2 B St", "Austin", "TX"),
+		person("e3", "C Three", "c@corp.example", "3 C St", "Nashville", "TN"),
+		person("e4", "D Four", "d@corp.example", "4 D St", "New York", "NY"),
+	}
+	x := &fixture{}
+	for d := range 16 {
+		addr := []string{"73.9.1.10", "73.9.1.20", "73.9.1.30", "73.9.1.40"}[d/4]
+		for _, u := range []string{"a", "b", "c", "d"} {
+			x.signIn(at(d, 15), u+"@corp.example", addr, nashville)
+		}
+	}
+	farms := ofKind(analyse(t, Config{}, people, x.events), KindFarm)
+	if len(farms) != 1 || len(farms[0].Subjects) != 4 || farms[0].Days < 16 {
+		t.Errorf("farm findings %s; want one of four people over 16 days", summary(farms))
+	}
+}
+
+// Millions of distinct devices (hostile or broken input) do not grow the
+// analysis past its bound; the overflow is counted.
+func TestDistinctDevicesAreBounded(t *testing.T) {
+	a := New(Config{MaxActors: 100}, nil)
+	x := &fixture{}
+	for i := range 500 {
+		x.seen(at(0, 10), "", fmt.Sprintf("SERIAL%06d", i), "73.1.2.3", denver)
+	}
+	a.Add(x.events)
+	a.Findings()
+	if st := a.Stats(); st.Devices > 100 || st.Overflow != 400 {
+		t.Errorf("stats %+v; want at most 100 devices and 400 events counted as overflow", st)
 	}
 }

@@ -281,6 +281,9 @@ func (a *Analyzer) userID(raw string) int32 {
 		}
 		id, ok = a.userByKey[k]
 		if !ok {
+			if a.full() {
+				return -1
+			}
 			id = int32(len(a.users))
 			a.users = append(a.users, user{raw: raw, login: login, person: a.personOfLogin(login), lastSpot: -1, lastPair: -1})
 			a.userByKey[k] = id
@@ -328,6 +331,9 @@ func (a *Analyzer) deviceID(raw string) int32 {
 		}
 		id, ok = a.devByKey[k]
 		if !ok {
+			if a.full() {
+				return -1
+			}
 			id = int32(len(a.devs))
 			person := int32(-1)
 			if p, found := a.bySerial[k]; found && p != ambiguous {
@@ -874,4 +880,18 @@ func siteAddr(ip netip.Addr) netip.Addr {
 		return netip.PrefixFrom(ip, 64).Masked().Addr()
 	}
 	return ip
+}
+
+// full says whether no more devices or users fit (Config.MaxActors), and
+// counts the event that met the limit.
+func (a *Analyzer) full() bool {
+	limit := a.cfg.MaxActors
+	if limit <= 0 {
+		limit = DefaultMaxActors
+	}
+	if len(a.devs)+len(a.users) < limit {
+		return false
+	}
+	a.stats.Overflow++
+	return true
 }
