@@ -129,11 +129,25 @@ func (c *csvReader) readLine() ([]byte, error) {
 	l, err := c.r.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		c.long = append(c.long[:0], l...)
+		// What is cut off may close a quoted field: its quotes are
+		// counted, so that the kept part closes as the whole did and the
+		// rows after it are read as rows.
+		skippedQuotes, cut := 0, false
 		for errors.Is(err, bufio.ErrBufferFull) {
 			l, err = c.r.ReadSlice('\n')
 			if len(c.long) <= MaxLineBytes {
 				c.long = append(c.long, l...)
+				continue
 			}
+			cut = true
+			skippedQuotes += bytes.Count(l, []byte{'"'})
+		}
+		if cut {
+			c.long = bytes.TrimRight(c.long, "\r\n")
+			if skippedQuotes%2 == 1 {
+				c.long = append(c.long, '"')
+			}
+			c.long = append(c.long, '\n')
 		}
 		l = c.long
 	}

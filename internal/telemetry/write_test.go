@@ -46,3 +46,38 @@ func TestAppendGenericRoundTrips(t *testing.T) {
 		t.Errorf("round trip (-want +got):\n%s\n%s", diff, b)
 	}
 }
+
+// A quoted cell longer than a line may be is one bad row; the rows after
+// it are still read.
+func TestCSVLongQuotedCellCostsOnlyItsRow(t *testing.T) {
+	for _, size := range []int{2 << 20, 5 << 20} {
+		var b bytes.Buffer
+		b.WriteString("Computer Name,Serial Number,Full Name,Username,Email Address,IP Address,Reported IP Address,Last Check-in,Last Inventory Update,Last Enrollment,Building,Department\n")
+		b.WriteString(`JLEE-MBP,C02FARM001,Jordan Lee,jlee,jordan.lee@example.com,198.51.100.23,,2025-09-30 17:40:02,,,,"`)
+		b.Write(bytes.Repeat([]byte("x"), size))
+		b.WriteString("\"\n")
+		b.WriteString("AKIM-MBA,C02FARM002,Alex Kim,akim,,203.0.113.77,,2025-09-30 17:41:10,,,Remote,Engineering\n")
+		var devices []string
+		var problems []Problem
+		_, err := Read(t.Context(), &b, "inventory.csv", Options{Format: FormatJamf, Problem: func(p Problem) { problems = append(problems, p) }},
+			func(evs []Event) error {
+				for _, e := range evs {
+					devices = append(devices, e.Device)
+				}
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(problems) != 1 || problems[0].Line != 2 {
+			t.Errorf("size %d: problems %+v; want the long row (line 2) alone", size, problems)
+		}
+		found := false
+		for _, d := range devices {
+			found = found || d == "C02FARM002"
+		}
+		if !found {
+			t.Errorf("size %d: the row after the long one was lost: devices %v", size, devices)
+		}
+	}
+}
