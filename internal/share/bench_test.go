@@ -18,11 +18,12 @@ import (
 
 // BenchmarkTokens measures tokens per second through the whole round trip a
 // member makes — blind, HTTP to the hub (authentication, quota kept in the
-// database, evaluation with its proof), verify and finalise — in batches of
-// 1,000, against circl's own verifiable evaluation of the same batch size
-// on its own: what the protocol costs beyond the group arithmetic.
+// database, evaluation with its proof), verify and finalise — for 10,000
+// inputs in batches of 1,000 (two in flight), against circl's own
+// verifiable evaluation of one batch of 1,000 on its own: what the
+// protocol costs beyond the group arithmetic.
 func BenchmarkTokens(b *testing.B) {
-	inputs := make([][]byte, blind.MaxBatch)
+	inputs := make([][]byte, 10*blind.MaxBatch)
 	for i := range inputs {
 		inputs[i] = blind.Input("phone", "+1415555"+strconv.Itoa(100000+i))
 	}
@@ -59,7 +60,7 @@ func BenchmarkTokens(b *testing.B) {
 		}
 		srv := oprf.NewVerifiableServer(oprf.SuiteRistretto255, sk)
 		cl := oprf.NewVerifiableClient(oprf.SuiteRistretto255, sk.Public())
-		_, req, err := cl.Blind(inputs)
+		_, req, err := cl.Blind(inputs[:blind.MaxBatch])
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -69,6 +70,6 @@ func BenchmarkTokens(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric(float64(b.N*len(inputs))/time.Since(start).Seconds(), "elements/s")
+		b.ReportMetric(float64(b.N*blind.MaxBatch)/time.Since(start).Seconds(), "elements/s")
 	})
 }

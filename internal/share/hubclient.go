@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ringfence/ringfence/internal/blind"
@@ -130,24 +131,58 @@ func (c *HubClient) Counts(ctx context.Context, epoch int, tokens []string) ([]s
 }
 
 // Tokens turns inputs into tokens through the hub, in batches, verifying
-// every evaluation against the pinned key.
+// every evaluation against the pinned key. Two batches are in flight at
+// once, so the member blinds and finalises one while the hub evaluates the
+// other.
 func Tokens(ctx context.Context, c *HubClient, bc *blind.Client, inputs [][]byte) ([]blind.Token, error) {
+	const inFlight = 2
+	n := (len(inputs) + blind.MaxBatch - 1) / blind.MaxBatch
+	parts := make([][]blind.Token, n)
+	errs := make([]error, n)
+	sem := make(chan struct{}, inFlight)
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for i := range n {
+		sem <- struct{}{}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			part := inputs[i*blind.MaxBatch : min((i+1)*blind.MaxBatch, len(inputs))]
+			parts[i], errs[i] = tokenBatch(ctx, c, bc, part)
+			if errs[i] != nil {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
 	out := make([]blind.Token, 0, len(inputs))
-	for start := 0; start < len(inputs); start += blind.MaxBatch {
-		part := inputs[start:min(start+blind.MaxBatch, len(inputs))]
-		req, err := bc.Blind(part)
-		if err != nil {
-			return nil, err
+	for i := range n {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		ev, proof, err := c.Evaluate(ctx, req.Epoch, req.Blinded)
-		if err != nil {
-			return nil, err
-		}
-		toks, err := req.Finalize(ev, proof)
-		if err != nil {
-			return nil, fmt.Errorf("hub evaluation: %w", err)
-		}
-		out = append(out, toks...)
+		out = append(out, parts[i]...)
+	}
+	if len(out) != len(inputs) {
+		return nil, fmt.Errorf("hub tokens: %w", ctx.Err())
 	}
 	return out, nil
+}
+
+func tokenBatch(ctx context.Context, c *HubClient, bc *blind.Client, part [][]byte) ([]blind.Token, error) {
+	req, err := bc.Blind(part)
+	if err != nil {
+		return nil, err
+	}
+	ev, proof, err := c.Evaluate(ctx, req.Epoch, req.Blinded)
+	if err != nil {
+		return nil, err
+	}
+	toks, err := req.Finalize(ev, proof)
+	if err != nil {
+		return nil, fmt.Errorf("hub evaluation: %w", err)
+	}
+	return toks, nil
 }

@@ -144,8 +144,9 @@ func SyncTokens(ctx context.Context, st store.Store, hc *HubClient, bc *blind.Cl
 	}
 
 	tokens := make([]string, 0, len(distinct))
-	for start := 0; start < len(distinct); start += blind.MaxBatch {
-		part := distinct[start:min(start+blind.MaxBatch, len(distinct))]
+	const step = 20 * blind.MaxBatch // a progress line every 20 batches
+	for start := 0; start < len(distinct); start += step {
+		part := distinct[start:min(start+step, len(distinct))]
 		toks, err := Tokens(ctx, hc, bc, part)
 		if err != nil {
 			return res, fmt.Errorf("tokens %d–%d of %d: %w", start+1, start+len(part), len(distinct), err)
