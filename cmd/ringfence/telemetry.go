@@ -133,6 +133,9 @@ func analyseTelemetry(ctx context.Context, e *env, st store.Store, f *farmFlags,
 		}
 	}
 	fmt.Fprintf(e.stderr, "analysing telemetry of %d %s\n", len(people), plural(len(people), "person", "people"))
+	if len(cfg.CorporateEgress) == 0 {
+		fmt.Fprintln(e.stderr, "warning: no --corporate-egress: the organisation's VPN and office addresses, where up to 25 people meet, may be reported as farms")
+	}
 
 	a := farm.New(cfg, people)
 	p := newProgress(e.stderr, "events")
