@@ -25,7 +25,7 @@ import (
 type farmFlags struct {
 	dbFlag, inputFormat, sanctioned, egress, region, end string
 	window                                               time.Duration
-	people                                               stringList
+	people, offices                                      stringList
 	noStored                                             bool
 }
 
@@ -38,6 +38,7 @@ func (f *farmFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.end, "end", "", "end of the window")
 	fs.DurationVar(&f.window, "window", farm.DefaultWindow, "analysis window")
 	fs.Var(&f.people, "people", "subject records of the employees")
+	fs.Var(&f.offices, "office", "an office or IT depot address")
 	fs.BoolVar(&f.noStored, "no-stored", false, "do not read people from the store")
 }
 
@@ -53,6 +54,9 @@ const farmFlagsHelp = `  --db DSN              database: stored subjects are the
                         separated, e.g. "TeamViewer,Chrome Remote Desktop"
   --corporate-egress L  the organisation's VPN and office egress ranges,
                         comma-separated CIDRs: never a farm
+  --office ADDRESS      an office or IT depot laptops are shipped to for
+                        pickup ("line1, city, region postal, country");
+                        repeatable: shipments there are no farm
   --window D            analysis window ending at the latest event (default
                         720h = 30 days, at most 1512h)
   --end TIME            end of the window (RFC 3339; default the latest event)
@@ -70,7 +74,7 @@ func analyseTelemetry(ctx context.Context, e *env, st store.Store, f *farmFlags,
 	// Ship-to and home addresses are compared by street line and city
 	// (farm's default): records often give a home without the postal
 	// code a carrier's ship-to address has.
-	cfg := farm.Config{Window: f.window}
+	cfg := farm.Config{Window: f.window, Offices: f.offices}
 	if f.window <= 0 || f.window > farm.MaxWindow {
 		return nil, nil, 0, usagef("--window %v: between 1h and %v", f.window, farm.MaxWindow)
 	}

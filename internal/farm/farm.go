@@ -121,6 +121,10 @@ type Config struct {
 	// SharedEgress is the number of people above which an address is a
 	// shared egress, not a farm; default DefaultSharedEgress, at most 64.
 	SharedEgress int
+	// Offices are the organisation's own offices and IT depots, as
+	// postal addresses ("line1, city, region postal, country"): laptops
+	// shipped there for pickup or set-up say nothing about a farm.
+	Offices []string
 	// MaxActors bounds the distinct devices and users analysed together
 	// (default DefaultMaxActors): memory stays bounded whatever the input
 	// holds, and events of devices and users past it count in
@@ -226,6 +230,7 @@ type Stats struct {
 // safe for concurrent use.
 type Analyzer struct {
 	cfg          Config
+	offices      map[string]bool // address keys of Config.Offices
 	window       int64 // seconds
 	windowDays   int32
 	end          int64 // unix seconds, 0 = open
@@ -281,6 +286,7 @@ type Analyzer struct {
 func New(cfg Config, people []Person) *Analyzer {
 	a := &Analyzer{
 		cfg:        cfg,
+		offices:    map[string]bool{},
 		byLogin:    map[string]int32{},
 		bySerial:   map[string]int32{},
 		homeIPs:    map[netip.Addr][]int32{},
@@ -358,6 +364,11 @@ func New(cfg Config, people []Person) *Analyzer {
 		}
 	}
 	a.household = households(a.people, a.homeKey)
+	for _, o := range cfg.Offices {
+		if k := a.addressKey(o); k != "" {
+			a.offices[k] = true
+		}
+	}
 	return a
 }
 

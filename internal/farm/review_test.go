@@ -170,3 +170,24 @@ func TestDistinctDevicesAreBounded(t *testing.T) {
 		t.Errorf("stats %+v; want at most 100 devices and 400 events counted as overflow", st)
 	}
 }
+
+// Laptops shipped to the organisation's own office for pickup are no farm
+// and no mismatch.
+func TestShipmentsToTheOfficeAreNoFarm(t *testing.T) {
+	var people []Person
+	x := &fixture{}
+	for i, c := range []string{"Denver", "Austin", "Nashville", "Boston", "Miami"} {
+		id, dev := fmt.Sprintf("e%d", i), fmt.Sprintf("C02OFF%04d", i)
+		people = append(people, person(id, "Person "+c, id+"@corp.example", fmt.Sprintf("%d Home St", i+1), c, "ZZ", dev))
+		x.ship(at(0, 9), id+"@corp.example", dev, "500 Market St, San Francisco, CA 94105, US")
+		x.daily(2, 9, id+"@corp.example", dev, fmt.Sprintf("73.2.%d.1", i), denver)
+	}
+	without := analyse(t, Config{}, people, x.events)
+	if l := maxLevel(append(ofKind(without, KindFarm), ofKind(without, KindShipMismatch)...)); !atLeast(l, "medium") {
+		t.Fatalf("without the office declared, five laptops to one address: %s; the fixture should raise something", summary(without))
+	}
+	with := analyse(t, Config{Offices: []string{"500 Market Street, San Francisco, CA 94105, US"}}, people, x.events)
+	if f := append(ofKind(with, KindFarm), ofKind(with, KindShipMismatch)...); len(f) != 0 {
+		t.Errorf("shipments to the declared office: %s", summary(f))
+	}
+}

@@ -44,6 +44,11 @@ func (a *Analyzer) addShipment(e *telemetry.Event, t int64) {
 	if address != "" {
 		sh.address = strings.Clone(address)
 		sh.key = a.addressKey(sh.address)
+		if a.offices[sh.key] {
+			// Shipped to the office: no place to compare or group, but
+			// the serial is still followed into enrollment.
+			sh.key = ""
+		}
 	}
 	a.ships = append(a.ships, sh)
 }

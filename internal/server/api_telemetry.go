@@ -30,6 +30,7 @@ func (s *Server) importTelemetry(w http.ResponseWriter, r *http.Request, p acces
 		}
 		cfg.Window = d
 	}
+	cfg.Offices = q["office"]
 	for _, t := range strings.Split(q.Get("sanctioned_tools"), ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			cfg.SanctionedTools = append(cfg.SanctionedTools, t)
