@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ringfence/ringfence/internal/access"
+	"github.com/ringfence/ringfence/internal/blind"
 	"github.com/ringfence/ringfence/internal/cases"
 	"github.com/ringfence/ringfence/internal/live"
 	"github.com/ringfence/ringfence/internal/normalize"
@@ -57,6 +58,10 @@ Flags:
                        intelligence when something changed; with --hub or
                        --taxii, --key and --collection (see 'ringfence help
                        share'); off by default
+  --share-sync-every D sync blinded identity tokens with the hub every D
+                       (e.g. 24h), as 'ringfence share sync' does, with
+                       --hub, --key and --pin (and --pepper-file); the
+                       answers reach screening at once; off by default
 
 Example:
   $ ringfence serve --db ringfence.db
@@ -82,6 +87,9 @@ Example:
 		maxUpload := fs.Int64("max-upload", 64, "largest upload in MiB")
 		logLevel := fs.String("log-level", "info", "log level")
 		pullEvery := fs.Duration("share-pull-every", 0, "pull consortium collections this often")
+		syncEvery := fs.Duration("share-sync-every", 0, "sync blinded tokens this often")
+		pin := fs.String("pin", e.getenv("RINGFENCE_HUB_PIN"), "hub public key")
+		pepperFile := fs.String("pepper-file", e.getenv("RINGFENCE_HUB_PEPPER_FILE"), "shared secret file")
 		hubURL := fs.String("hub", e.getenv("RINGFENCE_HUB_URL"), "hub URL")
 		taxiiURL := fs.String("taxii", "", "TAXII URL")
 		key := fs.String("key", e.getenv("RINGFENCE_HUB_KEY"), "API key")
@@ -100,6 +108,28 @@ Example:
 		}
 		if *rate < 0 || *maxUpload <= 0 {
 			return usagef("--rate-limit must not be negative and --max-upload must be positive")
+		}
+		var syncer *tokenSync
+		if *syncEvery != 0 {
+			switch {
+			case *syncEvery < time.Hour:
+				return usagef("--share-sync-every %v: at least 1h (each sync evaluates every identifier)", *syncEvery)
+			case *hubURL == "", *key == "", *pin == "":
+				return usagef("--share-sync-every needs --hub, --key and --pin")
+			}
+			var pk blind.PublicKey
+			if err := pk.UnmarshalText([]byte(strings.TrimSpace(*pin))); err != nil {
+				return usagef("--pin: %v", err)
+			}
+			bc, err := blind.NewClient(pk)
+			if err != nil {
+				return usagef("--pin: %v", err)
+			}
+			pepper, err := readPepper(*pepperFile)
+			if err != nil {
+				return err
+			}
+			syncer = &tokenSync{hc: &share.HubClient{URL: *hubURL, Key: *key}, bc: bc, pepper: pepper, every: *syncEvery}
 		}
 		var pulls []share.Remote
 		if *pullEvery != 0 {
@@ -154,6 +184,9 @@ Example:
 		ectx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 		defer stopEngine()
 		go eng.Run(ectx)
+		if syncer != nil {
+			go syncer.run(ectx, st, eng.Reload, log)
+		}
 		if len(pulls) > 0 {
 			go pullSchedule(ectx, st, pulls, e.getenv("RINGFENCE_ORG"), *pullEvery, eng.Reload, log)
 		}
@@ -190,6 +223,37 @@ func pullSchedule(ctx context.Context, st store.Store, remotes []share.Remote, o
 			}
 		}
 		if changed {
+			reload()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// tokenSync syncs blinded identity tokens with the hub on a schedule,
+// first at start.
+type tokenSync struct {
+	hc     *share.HubClient
+	bc     *blind.Client
+	pepper []byte
+	every  time.Duration
+}
+
+func (ts *tokenSync) run(ctx context.Context, st store.Store, reload func(), log *slog.Logger) {
+	t := time.NewTicker(ts.every)
+	defer t.Stop()
+	for {
+		res, err := share.SyncTokens(ctx, st, ts.hc, ts.bc, share.SyncOptions{Pepper: ts.pepper, Log: log})
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return
+		case err != nil:
+			log.Error("share sync", "err", err)
+		default:
+			log.Info("share sync", "epoch", res.Epoch, "registered", res.Registered, "findings", res.Findings)
 			reload()
 		}
 		select {

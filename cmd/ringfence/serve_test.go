@@ -174,3 +174,19 @@ func TestUsersAndKeysCommands(t *testing.T) {
 		t.Errorf("keys list shows no revocation or shows the secret:\n%s", out)
 	}
 }
+
+// The consortium schedules refuse to start half configured.
+func TestServeRefusesHalfConfiguredSchedules(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "rf.db")
+	for _, args := range [][]string{
+		{"serve", "--share-pull-every", "1h"},
+		{"serve", "--share-pull-every", "10s", "--hub", "http://hub", "--key", "rfk_x", "--collection", "c"},
+		{"serve", "--share-sync-every", "24h", "--hub", "http://hub", "--key", "rfk_x"},
+		{"serve", "--share-sync-every", "30m", "--hub", "http://hub", "--key", "rfk_x", "--pin", "AQAAAAE"},
+		{"serve", "--share-sync-every", "24h", "--hub", "http://hub", "--key", "rfk_x", "--pin", "not a key"},
+	} {
+		if _, errOut, code := ringfenceDB(t, db, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2: %s", args, code, errOut)
+		}
+	}
+}

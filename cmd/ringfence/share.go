@@ -130,14 +130,9 @@ Examples:
 			if err := pk.UnmarshalText([]byte(strings.TrimSpace(*pin))); err != nil {
 				return usagef("--pin: %v", err)
 			}
-			if *pepperFile != "" {
-				b, err := os.ReadFile(*pepperFile)
-				if err != nil {
-					return usagef("--pepper-file: %v", err)
-				}
-				if pepper = bytes.TrimSpace(b); len(pepper) < 16 {
-					return usagef("--pepper-file %s: at least 16 bytes of secret, e.g. from 'openssl rand -hex 32'", *pepperFile)
-				}
+			var err error
+			if pepper, err = readPepper(*pepperFile); err != nil {
+				return err
 			}
 		}
 		st, err := openStore(ctx, e, e.dsn(*dbFlag))
@@ -250,4 +245,19 @@ Examples:
 		return nil
 	}
 	return c
+}
+
+// readPepper reads the consortium's shared secret ("" reads none).
+func readPepper(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("--pepper-file: %v", err)
+	}
+	if b = bytes.TrimSpace(b); len(b) < 16 {
+		return nil, usagef("--pepper-file %s: at least 16 bytes of secret, e.g. from 'openssl rand -hex 32'", path)
+	}
+	return b, nil
 }
