@@ -231,7 +231,7 @@ type Stats struct {
 type Analyzer struct {
 	cfg          Config
 	offices      map[string]bool // address keys of Config.Offices
-	window       int64 // seconds
+	window       int64           // seconds
 	windowDays   int32
 	end          int64 // unix seconds, 0 = open
 	sharedEgress int
