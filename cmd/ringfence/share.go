@@ -239,8 +239,8 @@ Examples:
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "epoch %d: %d people, %d identifiers, %d tokens registered (%d fraud), %d findings\n",
-				res.Epoch, res.Subjects, res.Inputs, res.Registered, res.Fraud, res.Findings)
+			fmt.Fprintf(e.stdout, "epoch %d: %d people, %d identifiers (%d evaluated, the rest cached), %d tokens registered (%d fraud), %d findings\n",
+				res.Epoch, res.Subjects, res.Inputs, res.Evaluated, res.Registered, res.Fraud, res.Findings)
 		}
 		return nil
 	}

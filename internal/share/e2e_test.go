@@ -242,13 +242,18 @@ func TestConsortiumEndToEnd(t *testing.T) {
 			`"id_documents":[{"type":"ssn","country":"US","number":"461-28-3307"}]}`)
 	// The members share a pepper the hub does not know.
 	pepper := []byte("a secret the three members agreed on")
-	for _, m := range []*member{a, b, c, b} { // beta again: gamma registered after beta's first sync
+	for i, m := range []*member{a, b, c, b} { // beta again: gamma registered after beta's first sync
 		res, err := share.SyncTokens(ctx, m.st, m.hc, m.bc, share.SyncOptions{Pepper: pepper})
 		if err != nil {
 			t.Fatalf("%s sync: %v", m.id, err)
 		}
 		if res.Registered == 0 {
 			t.Fatalf("%s registered nothing: %+v", m.id, res)
+		}
+		// Beta's second sync asks the hub for nothing: every token is
+		// cached under this epoch.
+		if i == 3 && (res.Evaluated != 0 || res.Inputs == 0) {
+			t.Errorf("beta's second sync evaluated %d of %d identifiers; want none", res.Evaluated, res.Inputs)
 		}
 	}
 	consortium := func(st store.Store, subj string) map[string]screen.Finding {

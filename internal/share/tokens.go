@@ -57,6 +57,7 @@ type SyncResult struct {
 	Epoch      int
 	Subjects   int // stored subjects read
 	Inputs     int // distinct identifiers turned into tokens
+	Evaluated  int // of which evaluated by the hub now (the rest were cached)
 	Registered int // tokens registered at the hub
 	Fraud      int // of which marked fraud
 	Findings   int // findings stored: identifiers other members hold
@@ -143,18 +144,48 @@ func SyncTokens(ctx context.Context, st store.Store, hc *HubClient, bc *blind.Cl
 		return res, err
 	}
 
-	tokens := make([]string, 0, len(distinct))
+	// Tokens already made under this epoch's key come from the cache: a
+	// daily sync evaluates only the identifiers it has not seen, which
+	// spares the member's quota and the hub's time.
+	hashes := make([]string, len(distinct))
+	for i, in := range distinct {
+		sum := sha256.Sum256(in)
+		hashes[i] = hex.EncodeToString(sum[:])
+	}
+	cached, err := st.CachedTokens(ctx, res.Epoch, hashes)
+	if err != nil {
+		return res, err
+	}
+	tokens := make([]string, len(distinct))
+	var missing []int
+	for i, h := range hashes {
+		if t, ok := cached[h]; ok {
+			tokens[i] = t
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	res.Evaluated = len(missing)
 	const step = 20 * blind.MaxBatch // a progress line every 20 batches
-	for start := 0; start < len(distinct); start += step {
-		part := distinct[start:min(start+step, len(distinct))]
+	for start := 0; start < len(missing); start += step {
+		idx := missing[start:min(start+step, len(missing))]
+		part := make([][]byte, len(idx))
+		for j, i := range idx {
+			part[j] = distinct[i]
+		}
 		toks, err := Tokens(ctx, hc, bc, part)
 		if err != nil {
-			return res, fmt.Errorf("tokens %d–%d of %d: %w", start+1, start+len(part), len(distinct), err)
+			return res, fmt.Errorf("tokens %d–%d of %d: %w", start+1, start+len(part), len(missing), err)
 		}
-		for _, t := range toks {
-			tokens = append(tokens, hub.EncodeToken(t))
+		fresh := make(map[string]string, len(idx))
+		for j, i := range idx {
+			tokens[i] = hub.EncodeToken(toks[j])
+			fresh[hashes[i]] = tokens[i]
 		}
-		progress("tokens", len(tokens), len(distinct))
+		if err := st.CacheTokens(ctx, res.Epoch, fresh); err != nil {
+			return res, err
+		}
+		progress("tokens", start+len(idx), len(missing))
 	}
 
 	reg := make([]hub.RegisterToken, 0, len(register))

@@ -67,4 +67,11 @@ type Findings interface {
 	UnshareSource(ctx context.Context, source string) error
 	// SharedSources lists the marked sources in source order.
 	SharedSources(ctx context.Context) ([]SharedSource, error)
+
+	// CachedTokens returns the cached blinded tokens of inputs (by their
+	// hash) under epoch; inputs not cached are absent.
+	CachedTokens(ctx context.Context, epoch int, hashes []string) (map[string]string, error)
+	// CacheTokens stores tokens by input hash under epoch and drops the
+	// cache of every earlier epoch.
+	CacheTokens(ctx context.Context, epoch int, tokens map[string]string) error
 }

@@ -186,6 +186,8 @@ func (u *ui) funcs() template.FuncMap {
 	return template.FuncMap{
 		"asset":    u.assets.url,
 		"when":     when,
+		"day":      day,
+		"farmkind": farmKindLabel,
 		"whensec":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
 		"ago":      func(t time.Time) string { return ago(u.now(), t) },
 		"level":    levelClass,
@@ -214,6 +216,14 @@ func when(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format("2006-01-02 15:04")
+}
+
+// day is a timestamp's UTC date, for evidence that spans days.
+func day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02")
 }
 
 // ago says how long since t, roughly, for a queue row's second glance.

@@ -44,6 +44,8 @@ func (u *ui) routes(mux *http.ServeMux) {
 	mux.Handle("POST /cases/{id}/decide", u.action(access.WorkCases, maxFormBody, u.decide))
 	mux.Handle("POST /cases/{id}/reopen", u.action(access.WorkCases, maxFormBody, u.reopen))
 
+	mux.Handle("GET /farms", u.page(access.ReadCases, u.farms))
+
 	mux.Handle("GET /upload", u.page(access.Screen, u.uploadForm))
 	mux.Handle("POST /upload", u.action(access.Screen, maxUploadBody, u.upload))
 	mux.Handle("GET /jobs/{id}", u.page(access.Screen, u.jobPage))

@@ -29,9 +29,12 @@ type subjectPage struct {
 	DecodeErr string
 	Verdict   *store.Verdict
 	Hits      []screen.Hit
-	Alerts    []store.Alert
-	Cases     []store.Case
-	History   []historyItem
+	// Other is what analyses besides screening found: laptop-farm
+	// detection, the consortium's answers.
+	Other   []otherFinding
+	Alerts  []store.Alert
+	Cases   []store.Case
+	History []historyItem
 }
 
 // field is one labelled value of a record; Values has one entry per item
@@ -91,6 +94,11 @@ func (u *ui) subject(w http.ResponseWriter, r *http.Request, p access.Principal)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
+	fs, err := u.Store.Findings(ctx, store.FindingQuery{SubjectID: id})
+	if err != nil {
+		return err
+	}
+	d.Other = otherEvidence(fs)
 	if d.Alerts, err = u.Store.Alerts(ctx, store.AlertQuery{SubjectID: id, Sort: store.SortNewest}); err != nil {
 		return err
 	}

@@ -202,7 +202,7 @@ func TestViewersReadWithoutForms(t *testing.T) {
 	c := s.client()
 	c.signIn("vic")
 	token := c.csrf()
-	for _, path := range []string{"/alerts?status=", "/subjects/R1", caseURL, "/cases", "/indicators?q=dprk"} {
+	for _, path := range []string{"/alerts?status=", "/subjects/R1", caseURL, "/cases", "/farms", "/indicators?q=dprk"} {
 		resp, body := c.get(path)
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("viewer GET %s: %d, want 200", path, resp.StatusCode)
@@ -236,7 +236,7 @@ func TestIngestCannotReadSubjects(t *testing.T) {
 	s.storeBatch("ring.jsonl", ringFile)
 	c := s.client()
 	c.signIn("ats")
-	for _, path := range []string{"/subjects/R1", "/subjects/R1/graph.json", "/alerts", "/cases", "/audit"} {
+	for _, path := range []string{"/subjects/R1", "/subjects/R1/graph.json", "/alerts", "/cases", "/farms", "/audit"} {
 		resp, body := c.get(path)
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("ingest GET %s: %d, want 403", path, resp.StatusCode)

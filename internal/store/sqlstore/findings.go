@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/ringfence/ringfence/internal/store"
 )
@@ -157,4 +159,70 @@ func (db *DB) SharedSources(ctx context.Context) ([]store.SharedSource, error) {
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// CachedTokens implements store.Store.
+func (db *DB) CachedTokens(ctx context.Context, epoch int, hashes []string) (map[string]string, error) {
+	out := make(map[string]string)
+	const chunk = 500
+	for start := 0; start < len(hashes); start += chunk {
+		part := hashes[start:min(start+chunk, len(hashes))]
+		args := []any{epoch}
+		for _, h := range part {
+			args = append(args, h)
+		}
+		rows, err := db.R.QueryContext(ctx, db.Q(`SELECT input_hash, token FROM token_cache WHERE epoch = ? AND input_hash IN (`+
+			strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read token cache: %w", err)
+		}
+		for rows.Next() {
+			var h, t string
+			if err := rows.Scan(&h, &t); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read token cache: %w", err)
+			}
+			out[h] = t
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read token cache: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// CacheTokens implements store.Store.
+func (db *DB) CacheTokens(ctx context.Context, epoch int, tokens map[string]string) error {
+	keys := make([]string, 0, len(tokens))
+	for k, t := range tokens {
+		if k == "" || t == "" || !store.ValidText(k, t) {
+			return fmt.Errorf("cache tokens: empty or non-UTF-8 hash or token: %w", store.ErrInvalid)
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.Q(`DELETE FROM token_cache WHERE epoch < ?`), epoch); err != nil {
+			return err
+		}
+		// Another sync may have cached some meanwhile: theirs stand (the
+		// token of one input under one key is one token).
+		stmt, err := tx.PrepareContext(ctx, db.Q(`INSERT INTO token_cache (epoch, input_hash, token) VALUES (?, ?, ?)
+			ON CONFLICT (epoch, input_hash) DO NOTHING`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, k := range keys {
+			if _, err := stmt.ExecContext(ctx, epoch, k, tokens[k]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("cache tokens: %w", err)
+	}
+	return nil
 }

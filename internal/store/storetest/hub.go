@@ -96,6 +96,27 @@ func testFindings(t *testing.T, s store.Store, c *clock) {
 	if err := s.ShareSource(ctx(t), store.SharedSource{}); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("sharing an empty source: %v", err)
 	}
+
+	// The token cache answers per epoch, and a newer epoch drops older ones.
+	if err := s.CacheTokens(ctx(t), 1, map[string]string{"h1": "t1", "h2": "t2"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CacheTokens(ctx(t), 1, map[string]string{"h1": "other", "h3": "t3"}); err != nil {
+		t.Fatal(err)
+	}
+	cached, err := s.CachedTokens(ctx(t), 1, []string{"h1", "h3", "h9"})
+	if diff := cmp.Diff(map[string]string{"h1": "t1", "h3": "t3"}, cached); err != nil || diff != "" {
+		t.Errorf("CachedTokens (-want +got):\n%s%v", diff, err)
+	}
+	if err := s.CacheTokens(ctx(t), 2, map[string]string{"h1": "u1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.CachedTokens(ctx(t), 1, []string{"h1", "h2"}); len(got) != 0 {
+		t.Errorf("epoch 1 after caching epoch 2: %v", got)
+	}
+	if err := s.CacheTokens(ctx(t), 2, map[string]string{"": "x"}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("empty hash: %v", err)
+	}
 }
 
 func hubOf(t *testing.T, s store.Store) store.Hub {

@@ -36,7 +36,7 @@
   }
 
   var pendingG = false, gTimer = null;
-  var go = { a: "/alerts", c: "/cases", u: "/upload", i: "/indicators", l: "/audit" };
+  var go = { a: "/alerts", c: "/cases", f: "/farms", u: "/upload", i: "/indicators", l: "/audit" };
 
   function help() {
     var d = document.getElementById("keys");

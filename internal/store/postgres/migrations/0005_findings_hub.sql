@@ -25,6 +25,16 @@ CREATE TABLE shared_sources (
 	created_at BIGINT NOT NULL
 );
 
+-- A member's blinded-token cache: the token of an identifier (keyed by a
+-- hash of the blinded input) under an epoch's hub key, so a daily sync
+-- evaluates only identifiers it has not seen.
+CREATE TABLE token_cache (
+	epoch BIGINT NOT NULL,
+	input_hash TEXT COLLATE "C" NOT NULL,
+	token TEXT NOT NULL,
+	PRIMARY KEY (epoch, input_hash)
+);
+
 CREATE TABLE hub_members (
 	id TEXT COLLATE "C" PRIMARY KEY,
 	name TEXT NOT NULL DEFAULT '',
