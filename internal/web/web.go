@@ -1,6 +1,7 @@
 // Package web is the analysts' user interface: the alert queue, subjects
-// with their evidence and link graph, cases and their decisions, batch
-// uploads, indicators and the audit log, as server-rendered HTML pages.
+// with their evidence and link graph, cases and their decisions, laptop-farm
+// findings, batch uploads, indicators and the audit log, as server-rendered
+// HTML pages.
 //
 // Pages are html/template with a little htmx for filters and progress, and
 // cytoscape for the graph; every asset is embedded, so the UI works with no
