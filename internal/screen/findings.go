@@ -35,6 +35,19 @@ type Finding struct {
 	Location string `json:"location,omitempty"`
 }
 
+// IdentifierWords name the consortium's identifier kinds (Finding.Identifier)
+// for people.
+var IdentifierWords = map[string]string{
+	"identity":     "identity (document number and birth date)",
+	"id_document":  "identity document",
+	"phone":        "phone number",
+	"email":        "e-mail address",
+	"bank_account": "payout account",
+	"wallet":       "wallet",
+	"device":       "device",
+	"address":      "address",
+}
+
 // FindingOf reads a stored finding; its Detail carries the fields above.
 func FindingOf(sf store.Finding) (Finding, error) {
 	var f Finding

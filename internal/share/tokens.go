@@ -12,6 +12,7 @@ import (
 
 	"github.com/ringfence/ringfence/internal/blind"
 	"github.com/ringfence/ringfence/internal/hub"
+	"github.com/ringfence/ringfence/internal/screen"
 	"github.com/ringfence/ringfence/internal/store"
 	"github.com/ringfence/ringfence/internal/subject"
 )
@@ -297,20 +298,9 @@ func confirmedSubjects(ctx context.Context, st store.Store) (map[string]bool, er
 	}
 }
 
-var identifierWords = map[string]string{
-	"identity":     "identity (document number and birth date)",
-	"id_document":  "identity document",
-	"phone":        "phone number",
-	"email":        "e-mail address",
-	"bank_account": "payout account",
-	"wallet":       "wallet",
-	"device":       "device",
-	"address":      "address",
-}
-
 // consortiumFinding explains what the hub said of one identifier.
 func consortiumFinding(in input, c store.TokenCount) store.Finding {
-	what := identifierWords[in.kind]
+	what := screen.IdentifierWords[in.kind]
 	text := fmt.Sprintf("The %s in %s is also held by people at %s of the consortium", what, in.attribute,
 		plural(c.Members, "other member", "other members"))
 	level, points := "medium", 30

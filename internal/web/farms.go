@@ -13,6 +13,7 @@ import (
 	"github.com/ringfence/ringfence/internal/access"
 	"github.com/ringfence/ringfence/internal/farm"
 	"github.com/ringfence/ringfence/internal/risk"
+	"github.com/ringfence/ringfence/internal/screen"
 	"github.com/ringfence/ringfence/internal/store"
 )
 
@@ -196,18 +197,6 @@ type consortiumDetail struct {
 	Fraud      int    `json:"fraud"`
 }
 
-// identifierWords name the consortium's identifier kinds.
-var identifierWords = map[string]string{
-	"identity":     "identity (document number and birth date)",
-	"id_document":  "identity document",
-	"phone":        "phone number",
-	"email":        "e-mail address",
-	"bank_account": "payout account",
-	"wallet":       "wallet",
-	"device":       "device",
-	"address":      "address",
-}
-
 // otherEvidence turns a subject's findings into lines for its page,
 // strongest first.
 func otherEvidence(fs []store.Finding) []otherFinding {
@@ -239,7 +228,7 @@ func otherEvidence(fs []store.Finding) []otherFinding {
 // document in id_documents[0]: held at 2 other members, confirmed fraud
 // at 1".
 func consortiumText(d consortiumDetail) string {
-	s := cmp.Or(identifierWords[d.Identifier], d.Identifier)
+	s := cmp.Or(screen.IdentifierWords[d.Identifier], d.Identifier)
 	if d.Attribute != "" {
 		s += " in " + d.Attribute
 	}
