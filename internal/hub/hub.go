@@ -169,7 +169,13 @@ func (h *Hub) Rotate(ctx context.Context) (blind.PublicKey, error) {
 	if err != nil {
 		return blind.PublicKey{}, err
 	}
-	if err := h.st.PutHubKey(ctx, store.HubKey{Epoch: epoch, Secret: secret, CreatedAt: now}); err != nil {
+	if err := h.st.PutHubKey(ctx, store.HubKey{Epoch: epoch, Secret: secret, CreatedAt: now}); errors.Is(err, store.ErrConflict) {
+		// Another rotation stored this epoch first: its key stands.
+		if err := h.loadKeys(ctx, false); err != nil {
+			return blind.PublicKey{}, err
+		}
+		return h.PublicKey(), nil
+	} else if err != nil {
 		return blind.PublicKey{}, err
 	}
 	// Registrations of epochs out of their grace can match nothing new.

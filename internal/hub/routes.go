@@ -19,8 +19,11 @@ func (h *Hub) Handler() http.Handler {
 		Title: h.opt.Title, Description: h.opt.Description, APIRoot: APIRoot,
 		Authenticate: func(r *http.Request) (taxii.Principal, error) {
 			m, err := h.auth.authenticate(r)
-			if err != nil {
+			if errors.Is(err, errUnauthenticated) {
 				return taxii.Principal{}, errors.Join(taxii.ErrUnauthenticated, err)
+			}
+			if err != nil {
+				return taxii.Principal{}, err
 			}
 			setActor(r, m.ID)
 			return taxii.Principal{Member: m.ID, Guest: m.Guest}, nil

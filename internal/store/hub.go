@@ -165,6 +165,8 @@ type Hub interface {
 	TAXIIStatus(ctx context.Context, id string) (member string, body json.RawMessage, err error)
 
 	// PutHubKey stores an epoch's key, or sets RetiredAt of a stored one.
+	// ErrConflict when the epoch holds another secret: two rotations at
+	// once, of which the first stored stands.
 	PutHubKey(ctx context.Context, k HubKey) error
 	// HubKeys returns every key in epoch order.
 	HubKeys(ctx context.Context) ([]HubKey, error)

@@ -38,8 +38,9 @@ type ServerOptions struct {
 	// default 100. MaxPageSize caps a limit; default 1000.
 	PageSize    int
 	MaxPageSize int
-	// Authenticate says who a request acts as. Any error means 401; nil
-	// refuses every request.
+	// Authenticate says who a request acts as. An error wrapping
+	// ErrUnauthenticated means 401; any other is a failure to check the
+	// credentials (500). Nil refuses every request.
 	Authenticate func(r *http.Request) (Principal, error)
 	// Realm is named in WWW-Authenticate; default "ringfence".
 	Realm string
@@ -126,6 +127,12 @@ func (s *server) serve(byMethod map[string]handler, fallback handler) http.Handl
 	slices.Sort(allow)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.opt.Authenticate(r)
+		if err != nil && !errors.Is(err, ErrUnauthenticated) {
+			// The credentials could not be checked (the database is
+			// down): a server failure, not a reason to ask for others.
+			s.fail(w, r, err)
+			return
+		}
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", fmt.Sprintf("Basic realm=%q", s.opt.Realm))
 			s.fail(w, r, errorf(http.StatusUnauthorized, "the request needs valid credentials"))

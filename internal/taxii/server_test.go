@@ -2,6 +2,10 @@ package taxii
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -70,5 +74,25 @@ func TestNewUUID(t *testing.T) {
 	a, b := newUUID(), newUUID()
 	if a == b || !validUUID(a) || a[14] != '4' {
 		t.Errorf("newUUID gave %s and %s, want two version 4 UUIDs", a, b)
+	}
+}
+
+// Wrong credentials are 401; a failure to check them is the server's.
+func TestAuthenticateFailuresAreNotUnauthorised(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{fmt.Errorf("bad key: %w", ErrUnauthenticated), http.StatusUnauthorized},
+		{errors.New("database is closed"), http.StatusInternalServerError},
+	} {
+		srv := NewServer(NewMemoryBackend(), ServerOptions{Authenticate: func(*http.Request) (Principal, error) { return Principal{}, tc.err }})
+		r := httptest.NewRequest(http.MethodGet, DiscoveryPath, nil)
+		r.Header.Set("Accept", MediaType)
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		if w.Code != tc.want {
+			t.Errorf("Authenticate error %q: status %d, want %d", tc.err, w.Code, tc.want)
+		}
 	}
 }

@@ -45,9 +45,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrForbidden: the principal may not read (or write) the collection.
 	ErrForbidden = errors.New("forbidden")
-	// ErrUnauthenticated is what an Authenticate function returns for
-	// missing or wrong credentials; the server answers 401 to any error
-	// from it.
+	// ErrUnauthenticated is what an Authenticate function returns (or
+	// wraps) for missing or wrong credentials: the server answers 401.
+	// Another error from it is a failure to check them: 500.
 	ErrUnauthenticated = errors.New("unauthenticated")
 )
 

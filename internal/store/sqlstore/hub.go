@@ -438,9 +438,23 @@ func (db *DB) PutHubKey(ctx context.Context, k store.HubKey) error {
 	if at.IsZero() {
 		at = db.now()
 	}
-	_, err := db.W.ExecContext(ctx, db.Q(`INSERT INTO hub_keys (epoch, secret, created_at, retired_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (epoch) DO UPDATE SET retired_at = excluded.retired_at`),
-		k.Epoch, encodeSecret(k.Secret), store.Micros(at), store.Micros(k.RetiredAt))
+	secret := encodeSecret(k.Secret)
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		var stored string
+		err := tx.QueryRowContext(ctx, db.Q(`SELECT secret FROM hub_keys WHERE epoch = ?`+db.Dialect.ForUpdate), k.Epoch).Scan(&stored)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			_, err = tx.ExecContext(ctx, db.Q(`INSERT INTO hub_keys (epoch, secret, created_at, retired_at) VALUES (?, ?, ?, ?)`),
+				k.Epoch, secret, store.Micros(at), store.Micros(k.RetiredAt))
+			return err
+		case err != nil:
+			return err
+		case stored != secret:
+			return fmt.Errorf("epoch %d holds another key: %w", k.Epoch, store.ErrConflict)
+		}
+		_, err = tx.ExecContext(ctx, db.Q(`UPDATE hub_keys SET retired_at = ? WHERE epoch = ?`), store.Micros(k.RetiredAt), k.Epoch)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("put hub key %d: %w", k.Epoch, err)
 	}

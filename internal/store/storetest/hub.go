@@ -324,7 +324,10 @@ func testHubTokens(t *testing.T, s store.Store, c *clock) {
 	if err := h.PutHubKey(ctx(t), store.HubKey{Epoch: 1, Secret: []byte{1, 2, 3}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.PutHubKey(ctx(t), store.HubKey{Epoch: 1, Secret: []byte{9}, RetiredAt: last}); err != nil {
+	if err := h.PutHubKey(ctx(t), store.HubKey{Epoch: 1, Secret: []byte{9}, RetiredAt: last}); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("another secret for a stored epoch: %v, want ErrConflict", err)
+	}
+	if err := h.PutHubKey(ctx(t), store.HubKey{Epoch: 1, Secret: []byte{1, 2, 3}, RetiredAt: last}); err != nil {
 		t.Fatal(err)
 	}
 	keys, err := h.HubKeys(ctx(t))
