@@ -266,15 +266,15 @@ func Pull(ctx context.Context, st store.Store, r Remote, opt PullOptions) (PullR
 	var since time.Time
 	if prev, err := st.SyncState(ctx, stateURL); err == nil && !opt.Force {
 		since, _ = time.Parse(time.RFC3339Nano, prev.ETag)
-		var any bool
+		var added bool
 		if _, err := r.Client.Objects(ctx, r.Root, r.Collection, taxii.ClientQuery{AddedAfter: since, Limit: 1},
 			func(objs []json.RawMessage) error {
-				any = any || len(objs) > 0
+				added = added || len(objs) > 0
 				return errStop
 			}); err != nil && err != errStop {
 			return res, fmt.Errorf("pull %s: %w", r.Collection, err)
 		}
-		if !any {
+		if !added {
 			res.Unchanged = true
 			return res, nil
 		}
