@@ -28,6 +28,15 @@ func (db *DB) ReplaceFindings(ctx context.Context, source string, fs []store.Fin
 			return 0, fmt.Errorf("replace findings of %s: finding %d: detail is not a JSON object: %w", source, i, store.ErrInvalid)
 		}
 	}
+	// The last of a repeated (id, subject) wins, as with subjects.
+	seen := make(map[[2]string]bool, len(fs))
+	rows := make([]store.Finding, 0, len(fs))
+	for i := len(fs) - 1; i >= 0; i-- {
+		if k := [2]string{fs[i].ID, fs[i].SubjectID}; !seen[k] {
+			seen[k] = true
+			rows = append(rows, fs[i])
+		}
+	}
 	now := store.Micros(db.now())
 	err := db.InTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, db.Q(`DELETE FROM findings WHERE source = ?`), source); err != nil {
@@ -36,22 +45,7 @@ func (db *DB) ReplaceFindings(ctx context.Context, source string, fs []store.Fin
 		ins := newRowInserter(ctx, tx, db, `INSERT INTO findings (source, finding_id, subject_id, kind, level, points,
 			explanation, detail, first_at, last_at, updated_at) VALUES `, 11)
 		defer ins.close()
-		seen := make(map[[2]string]bool, len(fs))
-		for _, f := range fs {
-			// The last of a repeated (id, subject) wins, as with subjects.
-			k := [2]string{f.ID, f.SubjectID}
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-		}
-		for i := len(fs) - 1; i >= 0; i-- {
-			f := fs[i]
-			k := [2]string{f.ID, f.SubjectID}
-			if !seen[k] {
-				continue
-			}
-			delete(seen, k)
+		for _, f := range rows {
 			detail := string(f.Detail)
 			if detail == "" {
 				detail = "{}"
@@ -66,15 +60,7 @@ func (db *DB) ReplaceFindings(ctx context.Context, source string, fs []store.Fin
 	if err != nil {
 		return 0, fmt.Errorf("replace findings of %s: %w", source, err)
 	}
-	n := 0
-	seen := make(map[[2]string]bool, len(fs))
-	for _, f := range fs {
-		if k := [2]string{f.ID, f.SubjectID}; !seen[k] {
-			seen[k] = true
-			n++
-		}
-	}
-	return n, nil
+	return len(rows), nil
 }
 
 func isJSONObject(b []byte) bool {
