@@ -18,7 +18,6 @@ import (
 	"github.com/ringfence/ringfence/internal/server"
 	"github.com/ringfence/ringfence/internal/share"
 	"github.com/ringfence/ringfence/internal/store"
-	"github.com/ringfence/ringfence/internal/taxii"
 	"github.com/ringfence/ringfence/internal/web"
 )
 
@@ -139,16 +138,10 @@ Example:
 			case *hubURL == "" && *taxiiURL == "", *key == "", *collection == "":
 				return usagef("--share-pull-every needs --hub (or --taxii), --key and --collection")
 			}
-			base := *taxiiURL
-			if base == "" {
-				base = strings.TrimSuffix(*hubURL, "/") + taxii.DiscoveryPath
-			}
 			for _, coll := range strings.Split(*collection, ",") {
-				cl := &taxii.Client{BaseURL: base, APIKey: *key}
-				if *user != "" {
-					cl.APIKey, cl.Username, cl.Password = "", *user, *key
+				if coll = strings.TrimSpace(coll); coll != "" {
+					pulls = append(pulls, taxiiRemote(*hubURL, *taxiiURL, *key, *user, coll))
 				}
-				pulls = append(pulls, share.Remote{Client: cl, Collection: strings.TrimSpace(coll)})
 			}
 		}
 		rules, err := loadRules(ruleFiles)

@@ -140,19 +140,7 @@ Examples:
 			return err
 		}
 		defer st.Close()
-		remote := func(coll string) share.Remote {
-			base := *taxiiURL
-			if base == "" {
-				base = strings.TrimSuffix(*hubURL, "/") + taxii.DiscoveryPath
-			}
-			cl := &taxii.Client{BaseURL: base}
-			if *user != "" {
-				cl.Username, cl.Password = *user, *key
-			} else {
-				cl.APIKey = *key
-			}
-			return share.Remote{Client: cl, Collection: coll}
-		}
+		remote := func(coll string) share.Remote { return taxiiRemote(*hubURL, *taxiiURL, *key, *user, coll) }
 		switch sub {
 		case "mark", "unmark":
 			source := pos[1]
@@ -260,4 +248,19 @@ func readPepper(path string) ([]byte, error) {
 		return nil, usagef("--pepper-file %s: at least 16 bytes of secret, e.g. from 'openssl rand -hex 32'", path)
 	}
 	return b, nil
+}
+
+// taxiiRemote is a collection on the hub (its discovery under hubURL) or on
+// another TAXII server (taxiiURL), reached with key as a bearer token, or
+// with HTTP Basic as user when user is given.
+func taxiiRemote(hubURL, taxiiURL, key, user, collection string) share.Remote {
+	base := taxiiURL
+	if base == "" {
+		base = strings.TrimSuffix(hubURL, "/") + taxii.DiscoveryPath
+	}
+	cl := &taxii.Client{BaseURL: base, APIKey: key}
+	if user != "" {
+		cl.APIKey, cl.Username, cl.Password = "", user, key
+	}
+	return share.Remote{Client: cl, Collection: collection}
 }
