@@ -40,8 +40,7 @@ type Authenticator struct {
 	st  Keeper
 	now func() time.Time
 
-	mu   sync.Mutex
-	keys map[string]cachedKey // by key id
+	keys *Keys
 
 	failMu sync.Mutex
 	fails  map[string]*failures // by lower-cased user name
@@ -64,14 +63,11 @@ const (
 	maxTracked   = 100_000
 )
 
-type cachedKey struct {
-	key     store.APIKey
-	checked time.Time
-}
-
 // NewAuthenticator returns an Authenticator over st.
 func NewAuthenticator(st Keeper) *Authenticator {
-	return &Authenticator{st: st, now: time.Now, keys: map[string]cachedKey{}, fails: map[string]*failures{}}
+	a := &Authenticator{st: st, now: time.Now, fails: map[string]*failures{}}
+	a.keys = NewKeys(st.APIKey, func() time.Time { return a.now() })
+	return a
 }
 
 // Authenticate reads an API key (Authorization: Bearer, or X-API-Key) or
@@ -98,43 +94,16 @@ func requestKey(r *http.Request) string {
 }
 
 func (a *Authenticator) key(ctx context.Context, key string) (Principal, error) {
-	id, secret, ok := ParseKey(key)
-	if !ok {
-		return Principal{}, fmt.Errorf("malformed key: %w", ErrUnauthenticated)
+	k, err := a.keys.Check(ctx, key)
+	if err != nil {
+		return Principal{}, err
 	}
-	now := a.now()
-	a.mu.Lock()
-	c, hit := a.keys[id]
-	a.mu.Unlock()
-	if !hit || now.Sub(c.checked) > keyCacheTTL {
-		k, err := a.st.APIKey(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return Principal{}, fmt.Errorf("unknown key %s: %w", id, ErrUnauthenticated)
-		}
-		if err != nil {
-			return Principal{}, err
-		}
-		c = cachedKey{key: k, checked: now}
-		a.mu.Lock()
-		a.keys[id] = c
-		a.mu.Unlock()
-	}
-	if !SameHash(c.key.SecretHash, HashSecret(secret)) {
-		return Principal{}, fmt.Errorf("wrong secret for key %s: %w", id, ErrUnauthenticated)
-	}
-	if !c.key.RevokedAt.IsZero() {
-		return Principal{}, fmt.Errorf("revoked key %s: %w", id, ErrUnauthenticated)
-	}
-	return Principal{Name: "key:" + id, Role: c.key.Role, KeyID: id}, nil
+	return Principal{Name: "key:" + k.ID, Role: k.Role, KeyID: k.ID}, nil
 }
 
 // Forget drops a key from the cache, so a revocation takes effect at once
 // in this process.
-func (a *Authenticator) Forget(id string) {
-	a.mu.Lock()
-	delete(a.keys, id)
-	a.mu.Unlock()
-}
+func (a *Authenticator) Forget(id string) { a.keys.Forget(id) }
 
 func (a *Authenticator) session(ctx context.Context, token string) (Principal, error) {
 	s, err := a.st.Session(ctx, HashSecret(token))

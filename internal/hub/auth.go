@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ringfence/ringfence/internal/access"
@@ -35,25 +34,17 @@ var errUnauthenticated = errors.New("unauthenticated")
 
 // authenticator checks API keys: "Authorization: Bearer rfk_…", or HTTP
 // Basic with the member id as user name and the key as password (what
-// TAXII clients usually offer). A key belongs to a member (its Owner); a
-// disabled member's keys stop working at once.
+// TAXII clients usually offer). A key belongs to a member (its Owner),
+// read on every request so that disabling a member takes effect at once;
+// the keys themselves are cached as the server caches them.
 type authenticator struct {
-	st  Store
-	now func() time.Time
-
-	mu   sync.Mutex
-	keys map[string]cachedKey
+	st   Store
+	keys *access.Keys
 }
 
-type cachedKey struct {
-	key     store.APIKey
-	member  store.HubMember
-	checked time.Time
+func newAuthenticator(st Store, now func() time.Time) *authenticator {
+	return &authenticator{st: st, keys: access.NewKeys(st.APIKey, now)}
 }
-
-// keyCacheTTL bounds how long a revoked key or disabled member may still
-// pass in another hub process; this one forgets at once.
-const keyCacheTTL = 10 * time.Second
 
 func (a *authenticator) authenticate(r *http.Request) (Member, error) {
 	var key, user string
@@ -65,54 +56,25 @@ func (a *authenticator) authenticate(r *http.Request) (Member, error) {
 	if key == "" {
 		return Member{}, fmt.Errorf("no credentials: %w", errUnauthenticated)
 	}
-	id, secret, ok := access.ParseKey(key)
-	if !ok {
-		return Member{}, fmt.Errorf("malformed key: %w", errUnauthenticated)
+	k, err := a.keys.Check(r.Context(), key)
+	if errors.Is(err, access.ErrUnauthenticated) {
+		return Member{}, fmt.Errorf("%w: %w", errUnauthenticated, err)
 	}
-	now := a.now()
-	a.mu.Lock()
-	c, hit := a.keys[id]
-	a.mu.Unlock()
-	if !hit || now.Sub(c.checked) > keyCacheTTL {
-		k, err := a.st.APIKey(r.Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
-			return Member{}, fmt.Errorf("unknown key %s: %w", id, errUnauthenticated)
-		}
-		if err != nil {
-			return Member{}, err
-		}
-		m, err := a.st.HubMember(r.Context(), k.Owner)
-		if errors.Is(err, store.ErrNotFound) {
-			return Member{}, fmt.Errorf("key %s of no member: %w", id, errUnauthenticated)
-		}
-		if err != nil {
-			return Member{}, err
-		}
-		c = cachedKey{key: k, member: m, checked: now}
-		a.mu.Lock()
-		if len(a.keys) > 10000 {
-			clear(a.keys)
-		}
-		a.keys[id] = c
-		a.mu.Unlock()
+	if err != nil {
+		return Member{}, err
 	}
+	m, err := a.st.HubMember(r.Context(), k.Owner)
 	switch {
-	case !access.SameHash(c.key.SecretHash, access.HashSecret(secret)):
-		return Member{}, fmt.Errorf("wrong secret for key %s: %w", id, errUnauthenticated)
-	case !c.key.RevokedAt.IsZero():
-		return Member{}, fmt.Errorf("revoked key %s: %w", id, errUnauthenticated)
-	case c.member.Disabled:
-		return Member{}, fmt.Errorf("member %s is disabled: %w", c.member.ID, errUnauthenticated)
-	case user != "" && user != c.member.ID:
-		return Member{}, fmt.Errorf("key %s is not %s's: %w", id, user, errUnauthenticated)
+	case errors.Is(err, store.ErrNotFound):
+		return Member{}, fmt.Errorf("key %s of no member: %w", k.ID, errUnauthenticated)
+	case err != nil:
+		return Member{}, err
+	case m.Disabled:
+		return Member{}, fmt.Errorf("member %s is disabled: %w", m.ID, errUnauthenticated)
+	case user != "" && user != m.ID:
+		return Member{}, fmt.Errorf("key %s is not %s's: %w", k.ID, user, errUnauthenticated)
 	}
-	return Member{ID: c.member.ID, Guest: c.member.Kind == store.MemberGuest, KeyID: id}, nil
-}
-
-func (a *authenticator) forget() {
-	a.mu.Lock()
-	clear(a.keys)
-	a.mu.Unlock()
+	return Member{ID: m.ID, Guest: m.Kind == store.MemberGuest, KeyID: k.ID}, nil
 }
 
 // requestInfo carries what the log line wants to know from inside the

@@ -94,7 +94,7 @@ func New(ctx context.Context, st Store, opt Options) (*Hub, error) {
 		opt.Title = "ringfence consortium hub"
 	}
 	h := &Hub{st: st, log: opt.Logger, now: opt.Now, opt: opt, quota: blind.NewQuota(opt.Quota)}
-	h.auth = &authenticator{st: st, now: opt.Now, keys: map[string]cachedKey{}}
+	h.auth = newAuthenticator(st, opt.Now)
 	if err := h.loadKeys(ctx, true); err != nil {
 		return nil, err
 	}
